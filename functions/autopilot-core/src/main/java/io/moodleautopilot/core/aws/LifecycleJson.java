@@ -1,0 +1,79 @@
+package io.moodleautopilot.core.aws;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.lifecycle.LifecyclePhase;
+import io.moodleautopilot.core.lifecycle.SessionConfig;
+import io.moodleautopilot.core.lifecycle.StatusRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The JSON forms of the status record and the session configuration, as stored in Parameter Store. */
+public final class LifecycleJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private LifecycleJson() {
+    }
+
+    public static String sessionConfig(SessionConfig config) {
+        try {
+            return MAPPER.writeValueAsString(config.settings());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A value that cannot be parsed counts as absent, so the next converge publishes it again. */
+    public static Optional<SessionConfig> parseSessionConfig(String json) {
+        try {
+            Map<String, Object> settings = MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
+            return Optional.of(new SessionConfig(settings));
+        } catch (JsonProcessingException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    public static String status(StatusRecord s) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("phase", s.phase().name());
+        n.put("flagVersion", s.flagVersion());
+        if (s.pipelineExecutionId() == null) {
+            n.putNull("pipelineExecutionId");
+        } else {
+            n.put("pipelineExecutionId", s.pipelineExecutionId());
+        }
+        ArrayNode actions = n.putArray("actions");
+        s.actions().forEach(actions::add);
+        n.put("trigger", s.trigger());
+        n.put("transitionedAt", s.transitionedAt().toString());
+        n.put("updatedAt", s.updatedAt().toString());
+        return n.toString();
+    }
+
+    public static Optional<StatusRecord> parseStatus(String json) {
+        try {
+            JsonNode n = MAPPER.readTree(json);
+            List<String> actions = new ArrayList<>();
+            n.path("actions").forEach(a -> actions.add(a.asText()));
+            JsonNode exec = n.path("pipelineExecutionId");
+            return Optional.of(new StatusRecord(
+                    LifecyclePhase.valueOf(n.path("phase").asText()),
+                    n.path("flagVersion").asLong(),
+                    exec.isTextual() ? exec.asText() : null,
+                    actions,
+                    n.path("trigger").asText(),
+                    Instant.parse(n.path("transitionedAt").asText()),
+                    Instant.parse(n.path("updatedAt").asText())));
+        } catch (JsonProcessingException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}

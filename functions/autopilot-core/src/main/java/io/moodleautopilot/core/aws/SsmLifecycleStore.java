@@ -1,0 +1,68 @@
+package io.moodleautopilot.core.aws;
+
+import io.moodleautopilot.core.lifecycle.FlagReading;
+import io.moodleautopilot.core.lifecycle.Ports;
+import io.moodleautopilot.core.lifecycle.SessionConfig;
+import io.moodleautopilot.core.lifecycle.StackSettings;
+import io.moodleautopilot.core.lifecycle.StatusRecord;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.Parameter;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+
+/** The flag, the status record and the published session configuration, all in Parameter Store. */
+public final class SsmLifecycleStore implements Ports.LifecycleStore {
+    private final Supplier<SsmClient> ssm;
+    private final StackSettings settings;
+
+    public SsmLifecycleStore(Supplier<SsmClient> ssm, StackSettings settings) {
+        this.ssm = ssm;
+        this.settings = settings;
+    }
+
+    @Override
+    public Ports.StoredState read() {
+        // One GetParameters call for all three: the replay path costs a single request.
+        Map<String, Parameter> found = ssm.get().getParameters(r -> r.names(
+                        settings.setupFlagParameter(), settings.statusParameter(), settings.sessionConfigParameter()))
+                .parameters().stream()
+                .collect(Collectors.toMap(Parameter::name, Function.identity()));
+        Parameter flag = found.get(settings.setupFlagParameter());
+        FlagReading reading = flag == null ? FlagReading.absent()
+                : new FlagReading(flag.value(), flag.version(), flag.lastModifiedDate());
+        Optional<StatusRecord> status = Optional.ofNullable(found.get(settings.statusParameter()))
+                .flatMap(p -> LifecycleJson.parseStatus(p.value()));
+        Optional<SessionConfig> session = Optional.ofNullable(found.get(settings.sessionConfigParameter()))
+                .flatMap(p -> LifecycleJson.parseSessionConfig(p.value()));
+        return new Ports.StoredState(reading, status, session);
+    }
+
+    @Override
+    public void publishSessionConfig(SessionConfig config) {
+        // A String parameter is right here: the session settings hold endpoints, never a secret.
+        ssm.get().putParameter(r -> r.name(settings.sessionConfigParameter())
+                .value(LifecycleJson.sessionConfig(config))
+                .type(ParameterType.STRING)
+                .overwrite(true)
+                .description("Moodle session settings published by the LifecycleConverger; rendered into config.php"));
+    }
+
+    @Override
+    public void writeStatus(StatusRecord status) {
+        ssm.get().putParameter(r -> r.name(settings.statusParameter())
+                .value(LifecycleJson.status(status))
+                .type(ParameterType.STRING)
+                .overwrite(true)
+                .description("Lifecycle status written by the LifecycleConverger"));
+    }
+
+    @Override
+    public void deleteOwnedParameters() {
+        // DeleteParameters reports absent names instead of failing: deleting twice succeeds.
+        ssm.get().deleteParameters(r -> r.names(settings.statusParameter(), settings.sessionConfigParameter()));
+    }
+}

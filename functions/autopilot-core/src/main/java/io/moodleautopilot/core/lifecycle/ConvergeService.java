@@ -1,0 +1,137 @@
+package io.moodleautopilot.core.lifecycle;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads the actual state of the stack, computes the desired state from the setup flag and the
+ * stack's settings, and applies only the difference. Every trigger (parameter event, schedule,
+ * stack deployment) calls {@link #converge}, so a duplicated or replayed event writes nothing.
+ *
+ * <p>All reads and validations happen before the first write, and the pipeline start (the only
+ * write whose target the reads cannot validate) is the first write: a missing group, alarm or
+ * pipeline, or nonsensical settings, therefore leave the stack untouched. If a later write fails,
+ * the status record is not written, so the next converge sees the old status and finishes the job
+ * with the same pipeline token.
+ */
+public final class ConvergeService {
+    /** Longest flag text echoed into a result message: the flag is operator input, not a secret. */
+    private static final int ECHO_LIMIT = 40;
+
+    private final StackSettings settings;
+    private final Ports.LifecycleStore store;
+    private final Ports.WebGroup webGroup;
+    private final Ports.ScalingAlarms alarms;
+    private final Ports.Pipeline pipeline;
+    private final Ports.Clock clock;
+
+    public ConvergeService(StackSettings settings, Ports.LifecycleStore store, Ports.WebGroup webGroup,
+                           Ports.ScalingAlarms alarms, Ports.Pipeline pipeline, Ports.Clock clock) {
+        this.settings = settings;
+        this.store = store;
+        this.webGroup = webGroup;
+        this.alarms = alarms;
+        this.pipeline = pipeline;
+        this.clock = clock;
+    }
+
+    /**
+     * @throws ConfigurationException for permanent problems (missing resources, bad settings),
+     *                                before anything was changed
+     */
+    public ConvergeResult converge(Trigger trigger) {
+        Ports.StoredState stored = store.read();
+        FlagReading flagReading = stored.flag();
+        Optional<SetupFlag> flag = SetupFlag.parse(flagReading.rawValue());
+        if (flag.isEmpty()) {
+            return invalidFlag(flagReading);
+        }
+        LifecyclePhase phase = flag.get().phase();
+        Optional<StatusRecord> status = stored.status();
+
+        if (trigger == Trigger.PARAMETER_CHANGE && status.isPresent()
+                && status.get().flagVersion() == flagReading.version() && status.get().phase() == phase) {
+            // The event announces a version this function already applied: a duplicate delivery or
+            // a replay. Drift is the schedule's and the deployment's job, not the event's.
+            return new ConvergeResult(ConvergeOutcome.ALREADY_APPLIED, phase, flagReading.version(), List.of(),
+                    status.get().pipelineExecutionId(), "flag version already applied");
+        }
+
+        GroupLimits actualLimits = webGroup.describe();
+        DesiredState desired = DesiredState.of(phase, settings, actualLimits);
+        List<String> alarmsToChange = alarms.differingFrom(desired.alarmActionsEnabled());
+        boolean sessionDiffers = stored.sessionConfig().map(c -> !c.equals(desired.sessionConfig())).orElse(true);
+        boolean enteringProduction = phase == LifecyclePhase.PRODUCTION
+                && status.map(s -> s.phase() != LifecyclePhase.PRODUCTION).orElse(true);
+
+        List<String> actions = new ArrayList<>();
+        String executionId = status.filter(s -> s.phase() == phase).map(StatusRecord::pipelineExecutionId).orElse(null);
+        if (enteringProduction && settings.hasPipeline()) {
+            executionId = pipeline.start(pipelineToken(flagReading));
+            actions.add("pipeline " + settings.pipelineName() + " started: " + executionId);
+        }
+        if (!actualLimits.equals(desired.limits())) {
+            webGroup.apply(desired.limits());
+            actions.add("web group " + describe(actualLimits) + " -> " + describe(desired.limits()));
+        }
+        if (!alarmsToChange.isEmpty()) {
+            alarms.setActionsEnabled(alarmsToChange, desired.alarmActionsEnabled());
+            actions.add((desired.alarmActionsEnabled() ? "enabled" : "disabled") + " alarm actions: "
+                    + String.join(", ", alarmsToChange));
+        }
+        if (sessionDiffers) {
+            store.publishSessionConfig(desired.sessionConfig());
+            actions.add("session handler " + desired.sessionConfig().handlerClass() + " published");
+        }
+
+        boolean statusCurrent = status.map(s -> s.phase() == phase && s.flagVersion() == flagReading.version())
+                .orElse(false);
+        if (!actions.isEmpty() || !statusCurrent) {
+            Instant now = clock.now();
+            Instant transitionedAt = status.filter(s -> s.phase() == phase).map(StatusRecord::transitionedAt)
+                    .orElse(now);
+            store.writeStatus(new StatusRecord(phase, flagReading.version(), executionId, actions,
+                    trigger.name(), transitionedAt, now));
+        }
+        ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
+        return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
+                actions.isEmpty() ? "already converged" : "converged to " + phase);
+    }
+
+    /**
+     * On stack deletion: remove the parameters this function created (the session configuration
+     * and the status record), so a stack of the same name starts clean. The stack's own resources
+     * are CloudFormation's to delete.
+     */
+    public void release() {
+        store.deleteOwnedParameters();
+    }
+
+    /**
+     * CodePipeline returns the same execution for the same token, so concurrent or repeated
+     * converges of one transition start one execution. The modification time keeps the token
+     * unique when a deleted flag is created again and its version restarts at 1.
+     */
+    static String pipelineToken(FlagReading flag) {
+        long modified = flag.lastModified() == null ? 0 : flag.lastModified().getEpochSecond();
+        return "setup-complete-v" + flag.version() + "-" + modified;
+    }
+
+    private static ConvergeResult invalidFlag(FlagReading flag) {
+        String message;
+        if (!flag.exists()) {
+            message = "setup flag parameter does not exist";
+        } else {
+            String shown = flag.rawValue().length() > ECHO_LIMIT
+                    ? flag.rawValue().substring(0, ECHO_LIMIT) + "..." : flag.rawValue();
+            message = "setup flag holds '" + shown + "', expected Yes or No";
+        }
+        return new ConvergeResult(ConvergeOutcome.INVALID_FLAG, null, flag.version(), List.of(), null, message);
+    }
+
+    private static String describe(GroupLimits l) {
+        return l.min() + "/" + l.max() + "/" + l.desired();
+    }
+}

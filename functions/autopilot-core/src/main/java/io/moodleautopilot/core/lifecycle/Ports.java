@@ -1,0 +1,56 @@
+package io.moodleautopilot.core.lifecycle;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The converger's view of the outside world; the aws package implements these with the SDK. */
+public final class Ports {
+    private Ports() {
+    }
+
+    /** What Parameter Store holds for this stack, read in one call. */
+    public record StoredState(FlagReading flag, Optional<StatusRecord> status,
+                              Optional<SessionConfig> sessionConfig) {
+    }
+
+    public interface LifecycleStore {
+        StoredState read();
+
+        void publishSessionConfig(SessionConfig config);
+
+        void writeStatus(StatusRecord status);
+
+        /** Removes what the converger created; absent parameters are not an error. */
+        void deleteOwnedParameters();
+    }
+
+    public interface WebGroup {
+        /** @throws ConfigurationException when the group does not exist */
+        GroupLimits describe();
+
+        void apply(GroupLimits limits);
+    }
+
+    public interface ScalingAlarms {
+        /**
+         * @return the names of the alarms whose actions are not in the wanted state
+         * @throws ConfigurationException when an alarm does not exist
+         */
+        List<String> differingFrom(boolean actionsEnabled);
+
+        void setActionsEnabled(List<String> alarmNames, boolean enabled);
+    }
+
+    public interface Pipeline {
+        /**
+         * Starts one execution; the same token always yields the same execution.
+         *
+         * @throws ConfigurationException when the pipeline does not exist
+         */
+        String start(String clientRequestToken);
+    }
+
+    public interface Clock {
+        java.time.Instant now();
+    }
+}

@@ -1,0 +1,29 @@
+package io.moodleautopilot.core.lifecycle;
+
+import java.util.List;
+
+/**
+ * Everything the converger needs to know about its stack, from template.yaml's parameters.
+ *
+ * @param pipelineName empty when the stack has no pipeline yet: the pipeline step is then skipped
+ */
+public record StackSettings(
+        String stackName,
+        String setupFlagParameter,
+        String statusParameter,
+        String sessionConfigParameter,
+        String webGroupName,
+        List<String> scalingAlarmNames,
+        ProductionLimits productionLimits,
+        CacheSettings cache,
+        String pipelineName) {
+
+    public StackSettings {
+        scalingAlarmNames = List.copyOf(scalingAlarmNames);
+        pipelineName = pipelineName == null ? "" : pipelineName.trim();
+    }
+
+    public boolean hasPipeline() {
+        return !pipelineName.isEmpty();
+    }
+}

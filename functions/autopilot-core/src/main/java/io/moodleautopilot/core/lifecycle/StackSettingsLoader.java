@@ -1,0 +1,68 @@
+package io.moodleautopilot.core.lifecycle;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads {@link StackSettings} from the function's environment, which template.yaml fills from the
+ * stack's parameters and resources. Loaded on every invocation, not at init: a bad value must come
+ * back as a clear, counted error (and a FAILED answer to CloudFormation), never as an init crash
+ * that leaves a custom resource waiting for an hour.
+ */
+public final class StackSettingsLoader {
+    private StackSettingsLoader() {
+    }
+
+    public static StackSettings load(Map<String, String> env) {
+        String stack = required(env, "STACK_NAME");
+        String prefix = "/Moodle/" + stack;
+        return new StackSettings(
+                stack,
+                env.getOrDefault("SETUP_FLAG_PARAMETER", prefix + "/IsMoodleSetupCompleted"),
+                env.getOrDefault("STATUS_PARAMETER", prefix + "/Automation/Status"),
+                env.getOrDefault("SESSION_CONFIG_PARAMETER", prefix + "/Automation/SessionConfig"),
+                required(env, "WEB_ASG_NAME"),
+                list(env.getOrDefault("SCALING_ALARM_NAMES", "")),
+                new ProductionLimits(integer(env, "PRODUCTION_MIN_SIZE"), integer(env, "PRODUCTION_MAX_SIZE")),
+                cache(env),
+                env.getOrDefault("PIPELINE_NAME", ""));
+    }
+
+    private static CacheSettings cache(Map<String, String> env) {
+        CacheEngine engine = CacheEngine.parse(env.get("SESSION_CACHE_ENGINE"));
+        if (engine == CacheEngine.NONE) {
+            return CacheSettings.none();
+        }
+        String port = env.getOrDefault("SESSION_CACHE_PORT", "");
+        int defaultPort = engine == CacheEngine.MEMCACHED ? 11211 : 6379;
+        return new CacheSettings(engine,
+                env.getOrDefault("SESSION_CACHE_ENDPOINT", "").trim(),
+                port.isBlank() ? defaultPort : parseInt("SESSION_CACHE_PORT", port),
+                Boolean.parseBoolean(env.getOrDefault("SESSION_CACHE_TLS", "false").trim()));
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new ConfigurationException("environment variable " + name + " is not set");
+        }
+        return value.trim();
+    }
+
+    private static int integer(Map<String, String> env, String name) {
+        return parseInt(name, required(env, name));
+    }
+
+    private static int parseInt(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException(name + " must be a whole number, got '" + value + "'");
+        }
+    }
+
+    private static List<String> list(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,21 @@
+package io.moodleautopilot.core.lifecycle;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the converger last applied, kept beside the flag so an operator (and the next converge)
+ * can see it.
+ *
+ * @param flagVersion             the setup flag's Parameter Store version this record reflects
+ * @param pipelineExecutionId     the execution started for the last transition to production, or null
+ * @param actions                 what the converge that wrote this record changed
+ * @param transitionedAt          when the phase last changed
+ * @param updatedAt               when this record was written
+ */
+public record StatusRecord(LifecyclePhase phase, long flagVersion, String pipelineExecutionId,
+                           List<String> actions, String trigger, Instant transitionedAt, Instant updatedAt) {
+    public StatusRecord {
+        actions = List.copyOf(actions);
+    }
+}

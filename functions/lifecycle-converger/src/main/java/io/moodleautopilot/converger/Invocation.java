@@ -1,0 +1,22 @@
+package io.moodleautopilot.converger;
+
+/** One of the three ways the function is triggered, or an event it must refuse. */
+sealed interface Invocation {
+
+    /** EventBridge "Parameter Store Change" for a parameter (the value is not in the event). */
+    record ParameterChange(String name, String operation) implements Invocation {
+    }
+
+    /** The safety-net schedule. */
+    record Scheduled() implements Invocation {
+    }
+
+    /** A CloudFormation custom resource request: every stack create and update converges too. */
+    record CustomResource(String requestType, String responseUrl, String stackId, String requestId,
+                          String logicalResourceId, String physicalResourceId) implements Invocation {
+    }
+
+    /** Anything else: logged, counted, never acted on. */
+    record Rejected(String reason) implements Invocation {
+    }
+}

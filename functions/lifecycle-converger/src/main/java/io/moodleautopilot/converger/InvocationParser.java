@@ -1,0 +1,68 @@
+package io.moodleautopilot.converger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Set;
+
+/** Recognises the event shapes AWS delivers to this function; everything else is rejected. */
+final class InvocationParser {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<String> CUSTOM_RESOURCE_TYPES = Set.of("Create", "Update", "Delete");
+
+    private InvocationParser() {
+    }
+
+    static Invocation parse(byte[] payload, String setupFlagParameter) {
+        JsonNode event;
+        try {
+            event = MAPPER.readTree(payload);
+        } catch (IOException e) {
+            return new Invocation.Rejected("event is not valid JSON");
+        }
+        if (event == null || !event.isObject()) {
+            return new Invocation.Rejected("event is not a JSON object");
+        }
+        if (event.has("RequestType") && event.has("ResponseURL")) {
+            return customResource(event);
+        }
+        String detailType = event.path("detail-type").asText("");
+        return switch (detailType) {
+            case "Parameter Store Change" -> parameterChange(event, setupFlagParameter);
+            case "Scheduled Event" -> "aws.events".equals(event.path("source").asText())
+                    ? new Invocation.Scheduled()
+                    : new Invocation.Rejected("scheduled event from unexpected source");
+            default -> new Invocation.Rejected(detailType.isEmpty()
+                    ? "event has no detail-type and is not a CloudFormation request"
+                    : "unsupported detail-type '" + detailType + "'");
+        };
+    }
+
+    private static Invocation parameterChange(JsonNode event, String setupFlagParameter) {
+        if (!"aws.ssm".equals(event.path("source").asText())) {
+            return new Invocation.Rejected("Parameter Store Change from unexpected source");
+        }
+        JsonNode detail = event.path("detail");
+        String name = detail.path("name").asText("");
+        String operation = detail.path("operation").asText("");
+        if (name.isEmpty() || operation.isEmpty()) {
+            return new Invocation.Rejected("Parameter Store Change without detail.name or detail.operation");
+        }
+        if (!name.equals(setupFlagParameter)) {
+            return new Invocation.Rejected("event is for parameter " + name + ", not this stack's " + setupFlagParameter);
+        }
+        return new Invocation.ParameterChange(name, operation);
+    }
+
+    private static Invocation customResource(JsonNode event) {
+        String type = event.path("RequestType").asText("");
+        String url = event.path("ResponseURL").asText("");
+        if (!CUSTOM_RESOURCE_TYPES.contains(type) || url.isEmpty()) {
+            return new Invocation.Rejected("CloudFormation request with RequestType '" + type + "'");
+        }
+        return new Invocation.CustomResource(type, url,
+                event.path("StackId").asText(""), event.path("RequestId").asText(""),
+                event.path("LogicalResourceId").asText(""),
+                event.path("PhysicalResourceId").asText(null));
+    }
+}

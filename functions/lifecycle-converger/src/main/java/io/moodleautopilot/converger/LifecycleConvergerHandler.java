@@ -1,0 +1,180 @@
+package io.moodleautopilot.converger;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.aws.AutoScalingWebGroup;
+import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.core.aws.CloudWatchScalingAlarms;
+import io.moodleautopilot.core.aws.CodePipelineStarter;
+import io.moodleautopilot.core.aws.SsmLifecycleStore;
+import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.core.lifecycle.ConvergeResult;
+import io.moodleautopilot.core.lifecycle.ConvergeService;
+import io.moodleautopilot.core.lifecycle.Ports;
+import io.moodleautopilot.core.lifecycle.StackSettings;
+import io.moodleautopilot.core.lifecycle.StackSettingsLoader;
+import io.moodleautopilot.core.lifecycle.Trigger;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import software.amazon.lambda.powertools.logging.PowertoolsLogging;
+
+/**
+ * Entry point for all three triggers (Parameter Store Change rule, safety-net schedule, stack
+ * custom resource). It parses the event, builds the converge service for this stack and writes the
+ * result as JSON; everything that decides lives in {@link ConvergeService}.
+ */
+public class LifecycleConvergerHandler implements RequestStreamHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(LifecycleConvergerHandler.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Map<String, String> env;
+    private final AwsClients clients;
+    private final Ports.Clock clock;
+    private final CustomResourceResponder responder;
+    private final Telemetry telemetry = new Telemetry();
+
+    /** Used by the Lambda runtime: one set of clients per container. */
+    public LifecycleConvergerHandler() {
+        this(System.getenv(), new AwsClients(), Instant::now, new CustomResourceResponder());
+    }
+
+    /** The tests and the local runner pass the environment that template.yaml declares. */
+    public LifecycleConvergerHandler(Map<String, String> env, AwsClients clients) {
+        this(env, clients, Instant::now, new CustomResourceResponder());
+    }
+
+    LifecycleConvergerHandler(Map<String, String> env, AwsClients clients, Ports.Clock clock,
+                              CustomResourceResponder responder) {
+        this.env = Map.copyOf(env);
+        this.clients = clients;
+        this.clock = clock;
+        this.responder = responder;
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        byte[] payload = input.readAllBytes();
+        ObjectNode result = PowertoolsLogging.withLogging(context, () -> handle(payload, context));
+        output.write(result.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ObjectNode handle(byte[] payload, Context context) {
+        String stack = env.getOrDefault("STACK_NAME", "");
+        MDC.put("stack", stack);
+        StackSettings settings;
+        try {
+            settings = StackSettingsLoader.load(env);
+        } catch (ConfigurationException e) {
+            Invocation early = InvocationParser.parse(payload, "");
+            return configurationError(early, e, stack);
+        }
+        Invocation invocation = InvocationParser.parse(payload, settings.setupFlagParameter());
+        ConvergeService service = new ConvergeService(settings,
+                new SsmLifecycleStore(clients.ssm(), settings),
+                new AutoScalingWebGroup(clients.autoScaling(), settings.webGroupName()),
+                new CloudWatchScalingAlarms(clients.cloudWatch(), settings.scalingAlarmNames()),
+                new CodePipelineStarter(clients.codePipeline(), settings.pipelineName()),
+                clock);
+        return switch (invocation) {
+            case Invocation.Rejected r -> rejected(r, stack);
+            case Invocation.ParameterChange p -> {
+                MDC.put("trigger", "PARAMETER_CHANGE");
+                yield converge(service, Trigger.PARAMETER_CHANGE, stack);
+            }
+            case Invocation.Scheduled s -> {
+                MDC.put("trigger", "SCHEDULE");
+                yield converge(service, Trigger.SCHEDULE, stack);
+            }
+            case Invocation.CustomResource c -> {
+                MDC.put("trigger", "STACK_DEPLOYMENT");
+                yield new StackDeploymentHook(service, responder, telemetry, env).handle(c, context, stack);
+            }
+        };
+    }
+
+    private ObjectNode converge(ConvergeService service, Trigger trigger,
+                                String stack) {
+        try {
+            ConvergeResult result = service.converge(trigger);
+            return reportConverge(result, stack);
+        } catch (ConfigurationException e) {
+            // Permanent: retrying the same event cannot fix it, so it does not go back to EventBridge.
+            LOG.error("configuration error, nothing changed: {}", e.getMessage());
+            telemetry.count(namespace(), stack, "ConfigurationError");
+            return outcome("CONFIGURATION_ERROR", e.getMessage());
+        } catch (RuntimeException e) {
+            // Transient (the SDK already retried): throw so EventBridge retries; the next converge
+            // completes whatever this one left, because the status record was not written.
+            LOG.error("converge failed after retries, EventBridge will retry: {}", e.toString());
+            telemetry.count(namespace(), stack, "ConvergeFailed");
+            throw e;
+        }
+    }
+
+    private ObjectNode reportConverge(ConvergeResult result, String stack) {
+        if (result.phase() != null) {
+            MDC.put("phase", result.phase().name());
+        }
+        switch (result.outcome()) {
+            case INVALID_FLAG -> {
+                LOG.error("setup flag invalid, nothing changed: {}", result.message());
+                telemetry.count(namespace(), stack, "InvalidSetupFlag");
+            }
+            case APPLIED -> {
+                LOG.info("converged: {}", String.join("; ", result.actions()));
+                telemetry.count(namespace(), stack, "ConvergeApplied");
+            }
+            case NO_CHANGE, ALREADY_APPLIED -> {
+                LOG.info("no change: {}", result.message());
+                telemetry.count(namespace(), stack, "ConvergeNoChange");
+            }
+        }
+        return toJson(result);
+    }
+
+    static ObjectNode toJson(ConvergeResult result) {
+        ObjectNode n = outcome(result.outcome().name(), result.message());
+        n.put("phase", result.phase() == null ? null : result.phase().name());
+        n.put("flagVersion", result.flagVersion());
+        n.put("pipelineExecutionId", result.pipelineExecutionId());
+        ArrayNode actions = n.putArray("actions");
+        result.actions().forEach(actions::add);
+        return n;
+    }
+
+    private ObjectNode rejected(Invocation.Rejected r, String stack) {
+        LOG.error("event rejected, nothing changed: {}", r.reason());
+        telemetry.count(namespace(), stack, "RejectedEvent");
+        return outcome("REJECTED", r.reason());
+    }
+
+    private ObjectNode configurationError(Invocation invocation, ConfigurationException e, String stack) {
+        LOG.error("configuration error, nothing changed: {}", e.getMessage());
+        telemetry.count(namespace(), stack, "ConfigurationError");
+        if (invocation instanceof Invocation.CustomResource c) {
+            StackDeploymentHook.answerFailed(responder, c, stack, e.getMessage());
+        }
+        return outcome("CONFIGURATION_ERROR", e.getMessage());
+    }
+
+    static ObjectNode outcome(String outcome, String message) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("outcome", outcome);
+        n.put("message", message);
+        return n;
+    }
+
+    String namespace() {
+        return env.get("POWERTOOLS_METRICS_NAMESPACE");
+    }
+}
