@@ -1,0 +1,113 @@
+package io.moodleautopilot.testbed;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGroupsRequest;
+import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupRequest;
+import software.amazon.awssdk.services.cloudwatch.model.DescribeAlarmsRequest;
+import software.amazon.awssdk.services.cloudwatch.model.DisableAlarmActionsRequest;
+import software.amazon.awssdk.services.cloudwatch.model.EnableAlarmActionsRequest;
+import software.amazon.awssdk.services.codepipeline.model.StartPipelineExecutionRequest;
+import software.amazon.awssdk.services.ssm.model.DeleteParametersRequest;
+import software.amazon.awssdk.services.ssm.model.GetParameterRequest;
+import software.amazon.awssdk.services.ssm.model.GetParametersRequest;
+import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
+
+/**
+ * Records every AWS API call made inside {@link #record}, with the IAM action and resource ARNs it
+ * needs, through the SDK's global interceptor hook (registered by this module's
+ * {@code software/amazon/awssdk/global/handlers/execution.interceptors}). The function code is
+ * unchanged: any client it builds is observed.
+ *
+ * <p>A request type this class cannot map is recorded on an "unmapped:" resource, which fails the
+ * IAM proof.
+ */
+public final class AwsCallRecorder implements ExecutionInterceptor {
+    /** Set on the clients of test infrastructure (stand-ins, fixtures), whose calls are not the function's. */
+    public static final ExecutionAttribute<Boolean> NOT_RECORDED = new ExecutionAttribute<>("autopilot.testbed.notRecorded");
+
+    private static final List<RecordedCall> CALLS = new CopyOnWriteArrayList<>();
+    private static volatile boolean recording;
+
+    /** Runs {@code work} and returns it with the calls it made. Not reentrant; tests run one at a time. */
+    public static synchronized <T> Recorded<T> record(Supplier<T> work) {
+        CALLS.clear();
+        recording = true;
+        try {
+            T value = work.get();
+            return new Recorded<>(value, new ArrayList<>(CALLS));
+        } finally {
+            recording = false;
+        }
+    }
+
+    public static synchronized Recorded<Void> record(Runnable work) {
+        return record(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    public record Recorded<T>(T value, List<RecordedCall> calls) {
+        public long writes() {
+            return calls.stream().filter(RecordedCall::isWrite).count();
+        }
+    }
+
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        if (!recording || Boolean.TRUE.equals(attributes.getAttribute(NOT_RECORDED))) {
+            return;
+        }
+        String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
+        String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        CALLS.add(new RecordedCall(iamPrefix(service) + ":" + operation, resources(context.request())));
+    }
+
+    private static String iamPrefix(String sdkServiceName) {
+        return switch (sdkServiceName.replace(" ", "").toLowerCase(java.util.Locale.ROOT)) {
+            case "ssm" -> "ssm";
+            case "autoscaling" -> "autoscaling";
+            case "cloudwatch" -> "cloudwatch";
+            case "codepipeline" -> "codepipeline";
+            default -> throw new IllegalStateException("no IAM prefix known for SDK service " + sdkServiceName);
+        };
+    }
+
+    static List<String> resources(SdkRequest request) {
+        String region = MotoServer.REGION;
+        String account = MotoServer.ACCOUNT;
+        String ssm = "arn:aws:ssm:" + region + ":" + account + ":parameter";
+        String alarm = "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:";
+        return switch (request) {
+            case GetParametersRequest r -> r.names().stream().map(n -> ssm + withSlash(n)).toList();
+            case GetParameterRequest r -> List.of(ssm + withSlash(r.name()));
+            case PutParameterRequest r -> List.of(ssm + withSlash(r.name()));
+            case DeleteParametersRequest r -> r.names().stream().map(n -> ssm + withSlash(n)).toList();
+            // DescribeAutoScalingGroups has no resource-level permission: IAM evaluates it on "*".
+            case DescribeAutoScalingGroupsRequest r -> List.of("*");
+            case UpdateAutoScalingGroupRequest r -> List.of("arn:aws:autoscaling:" + region + ":" + account
+                    + ":autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/"
+                    + r.autoScalingGroupName());
+            case DescribeAlarmsRequest r -> r.alarmNames().stream().map(n -> alarm + n).toList();
+            case EnableAlarmActionsRequest r -> r.alarmNames().stream().map(n -> alarm + n).toList();
+            case DisableAlarmActionsRequest r -> r.alarmNames().stream().map(n -> alarm + n).toList();
+            case StartPipelineExecutionRequest r -> List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
+            // Recorded as a resource no policy grants, so the IAM proof fails and names the request:
+            // a new AWS call must come with its mapping here and its permission in template.yaml.
+            default -> List.of("unmapped:" + request.getClass().getSimpleName());
+        };
+    }
+
+    private static String withSlash(String parameterName) {
+        return parameterName.startsWith("/") ? parameterName : "/" + parameterName;
+    }
+}

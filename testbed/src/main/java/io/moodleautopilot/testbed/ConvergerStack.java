@@ -1,0 +1,155 @@
+package io.moodleautopilot.testbed;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.ComparisonOperator;
+import software.amazon.awssdk.services.cloudwatch.model.MetricAlarm;
+import software.amazon.awssdk.services.cloudwatch.model.Statistic;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.Parameter;
+import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+
+/**
+ * The resources of template.yaml that the LifecycleConverger acts on, created in the emulator the
+ * way the stack creates them (names from the template's naming scheme), plus the function's
+ * environment and IAM policy exactly as template.yaml declares them for this stack.
+ */
+public final class ConvergerStack {
+    public static final String FUNCTION = "LifecycleConvergerFunction";
+
+    public final String name;
+    public final String webGroup;
+    public final String cpuHighAlarm;
+    public final String cpuLowAlarm;
+    public final String pipeline;
+    private final CfnTemplate template = CfnTemplate.load();
+    private final CfnTemplate.Resolver resolver;
+
+    public ConvergerStack(String name, Map<String, String> parameterOverrides) {
+        this.name = name;
+        this.webGroup = name + "-web";
+        this.cpuHighAlarm = name + "-web-cpu-high";
+        this.cpuLowAlarm = name + "-web-cpu-low";
+        Map<String, String> params = new LinkedHashMap<>(Map.of("PipelineName", name + "-deploy"));
+        params.putAll(parameterOverrides);
+        this.pipeline = params.get("PipelineName");
+        Map<String, String> resources = Map.of(
+                "WebAutoScalingGroup", webGroup,
+                "WebCpuHighAlarm", cpuHighAlarm,
+                "WebCpuLowAlarm", cpuLowAlarm,
+                "SetupCompletedParameter", "/Moodle/" + name + "/IsMoodleSetupCompleted");
+        this.resolver = new CfnTemplate.Resolver(template, name, params, resources);
+    }
+
+    public ConvergerStack(String name) {
+        this(name, Map.of());
+    }
+
+    public Map<String, String> functionEnvironment() {
+        return template.functionEnvironment(FUNCTION, resolver);
+    }
+
+    public IamPolicy functionPolicy() {
+        return template.functionPolicy(FUNCTION, resolver);
+    }
+
+    public String flagParameter() {
+        return "/Moodle/" + name + "/IsMoodleSetupCompleted";
+    }
+
+    public String statusParameter() {
+        return "/Moodle/" + name + "/Automation/Status";
+    }
+
+    public String sessionParameter() {
+        return "/Moodle/" + name + "/Automation/SessionConfig";
+    }
+
+    /** Install mode as the stack creates it: 1/1/1, scaling alarms with actions off, flag "No". */
+    public ConvergerStack create() {
+        try (Ec2Client ec2 = Ec2Client.create(); AutoScalingClient asg = AutoScalingClient.create();
+             CloudWatchClient cw = CloudWatchClient.create(); SsmClient ssm = SsmClient.create()) {
+            String lt = name + "-web";
+            ec2.createLaunchTemplate(r -> r.launchTemplateName(lt)
+                    .launchTemplateData(d -> d.imageId("ami-12c6146b").instanceType("t4g.medium")));
+            asg.createAutoScalingGroup(r -> r.autoScalingGroupName(webGroup)
+                    .launchTemplate(t -> t.launchTemplateName(lt).version("$Latest"))
+                    .minSize(1).maxSize(1).desiredCapacity(1)
+                    .availabilityZones(MotoServer.REGION + "a"));
+            for (String alarm : List.of(cpuHighAlarm, cpuLowAlarm)) {
+                boolean high = alarm.equals(cpuHighAlarm);
+                cw.putMetricAlarm(r -> r.alarmName(alarm).namespace("AWS/EC2").metricName("CPUUtilization")
+                        .statistic(Statistic.AVERAGE).period(60).evaluationPeriods(3)
+                        .threshold(high ? 75.0 : 25.0)
+                        .comparisonOperator(high ? ComparisonOperator.GREATER_THAN_THRESHOLD
+                                : ComparisonOperator.LESS_THAN_THRESHOLD)
+                        .dimensions(d -> d.name("AutoScalingGroupName").value(webGroup))
+                        .actionsEnabled(false));
+            }
+            ssm.putParameter(r -> r.name(flagParameter()).value("No").type(ParameterType.STRING));
+        }
+        return this;
+    }
+
+    public long setFlag(String value) {
+        try (SsmClient ssm = SsmClient.create()) {
+            return ssm.putParameter(r -> r.name(flagParameter()).value(value).type(ParameterType.STRING)
+                    .overwrite(true)).version();
+        }
+    }
+
+    public void deleteFlag() {
+        try (SsmClient ssm = SsmClient.create()) {
+            ssm.deleteParameter(r -> r.name(flagParameter()));
+        }
+    }
+
+    public AutoScalingGroup group() {
+        try (AutoScalingClient asg = AutoScalingClient.create()) {
+            return asg.describeAutoScalingGroups(r -> r.autoScalingGroupNames(webGroup)).autoScalingGroups().get(0);
+        }
+    }
+
+    public String limits() {
+        AutoScalingGroup g = group();
+        return g.minSize() + "/" + g.maxSize() + "/" + g.desiredCapacity();
+    }
+
+    public void setLimits(int min, int max, int desired) {
+        try (AutoScalingClient asg = AutoScalingClient.create()) {
+            asg.updateAutoScalingGroup(r -> r.autoScalingGroupName(webGroup).minSize(min).maxSize(max)
+                    .desiredCapacity(desired));
+        }
+    }
+
+    public Map<String, Boolean> alarmActions() {
+        try (CloudWatchClient cw = CloudWatchClient.create()) {
+            Map<String, Boolean> out = new LinkedHashMap<>();
+            for (MetricAlarm a : cw.describeAlarms(r -> r.alarmNames(cpuHighAlarm, cpuLowAlarm)).metricAlarms()) {
+                out.put(a.alarmName(), a.actionsEnabled());
+            }
+            return out;
+        }
+    }
+
+    /** The parameter's value, or null when it does not exist. */
+    public String parameter(String parameterName) {
+        try (SsmClient ssm = SsmClient.create()) {
+            return ssm.getParameter(r -> r.name(parameterName)).parameter().value();
+        } catch (ParameterNotFoundException e) {
+            return null;
+        }
+    }
+
+    public Parameter parameterWithVersion(String parameterName) {
+        try (SsmClient ssm = SsmClient.create()) {
+            return ssm.getParameter(r -> r.name(parameterName)).parameter();
+        }
+    }
+}
