@@ -1,0 +1,97 @@
+package io.moodleautopilot.converger;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.moodleautopilot.testbed.AwsCallRecorder;
+import io.moodleautopilot.testbed.CodePipelineStandIn;
+import io.moodleautopilot.testbed.ConvergerStack;
+import io.moodleautopilot.testbed.IamPolicy;
+import io.moodleautopilot.testbed.MotoExtension;
+import io.moodleautopilot.testbed.RecordedCall;
+import io.moodleautopilot.testbed.WireMockExtension;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The least-privilege proof for the converger: run every path it has (all three triggers, both
+ * directions, replay, stack delete), record each AWS call with its resources, and hold them against
+ * the policy template.yaml gives the function: nothing outside it, nothing in it unused.
+ */
+@ExtendWith({MotoExtension.class, WireMockExtension.class})
+class LeastPrivilegeTest {
+
+    private static List<RecordedCall> everyPath(ConvergerStack stack, CodePipelineStandIn pipelines) {
+        pipelines.createPipeline(stack.pipeline);
+        WireMockServer cfn = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        cfn.start();
+        cfn.stubFor(put(urlPathEqualTo("/r")).willReturn(aResponse().withStatus(200)));
+        String url = "http://127.0.0.1:" + cfn.port() + "/r";
+        try {
+            LifecycleConvergerHandler handler = Invocations.handler(stack);
+            return AwsCallRecorder.record(() -> {
+                Invocations.invoke(handler, Invocations.stackEvent("stack-create.json", url));
+                Invocations.invoke(handler, Invocations.event("scheduled-safety-net.json"));
+                stack.setFlag("Yes");
+                Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
+                Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
+                stack.setFlag("No");
+                Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
+                Invocations.invoke(handler, Invocations.stackEvent("stack-update.json", url));
+                Invocations.invoke(handler, Invocations.stackEvent("stack-delete.json", url));
+            }).calls();
+        } finally {
+            cfn.stop();
+        }
+    }
+
+    @Test
+    void everyCallIsAllowedAndEveryGrantIsUsed(CodePipelineStandIn pipelines) {
+        ConvergerStack stack = new ConvergerStack("moodle").create();
+        IamPolicy policy = stack.functionPolicy();
+
+        List<RecordedCall> calls = everyPath(stack, pipelines);
+
+        assertThat(calls).extracting(RecordedCall::action).contains(
+                "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters",
+                "autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup",
+                "cloudwatch:DescribeAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
+                "codepipeline:StartPipelineExecution");
+        assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
+        assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
+        // "*" only where IAM has no resource-level permission for the action.
+        assertThat(policy.actionsOnAnyResource()).containsExactly("autoscaling:DescribeAutoScalingGroups");
+    }
+
+    @Test
+    void thePolicyOfOneStackDoesNotCoverAnotherStacksResources(CodePipelineStandIn pipelines) {
+        ConvergerStack other = new ConvergerStack("other").create();
+        IamPolicy moodlePolicy = new ConvergerStack("moodle").functionPolicy();
+
+        List<RecordedCall> calls = AwsCallRecorder.record(() -> {
+            pipelines.createPipeline(other.pipeline);
+            other.setFlag("Yes");
+            Invocations.invoke(Invocations.handler(other),
+                    "{\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\",\"detail\":{}}".getBytes());
+        }).calls();
+
+        assertThat(moodlePolicy.violations(calls))
+                .contains("autoscaling:UpdateAutoScalingGroup on arn:aws:autoscaling:us-east-1:123456789012:"
+                        + "autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/other-web")
+                .anyMatch(v -> v.startsWith("ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/other/"))
+                .anyMatch(v -> v.startsWith("codepipeline:StartPipelineExecution"));
+    }
+
+    @Test
+    void withoutAPipelineTheFunctionGetsNoPipelinePermission() {
+        ConvergerStack noPipeline = new ConvergerStack("moodle", java.util.Map.of("PipelineName", ""));
+        assertThat(noPipeline.functionPolicy().statements())
+                .flatExtracting(IamPolicy.Statement::actions)
+                .doesNotContain("codepipeline:StartPipelineExecution");
+    }
+}
