@@ -1,0 +1,66 @@
+# Shared by scripts/test, scripts/local and scripts/bench: finds a JDK 21+ and prepares .venv.
+# Sourced, not run.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 2; }
+
+java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
+}
+
+# Sets JAVA_HOME to a JDK >= 21: JAVA_HOME if it qualifies, else the java on PATH, else the newest
+# JDK under /usr/lib/jvm (the machine's default java may be 17).
+ensure_java() {
+  local candidates=() c major
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+  if command -v java >/dev/null 2>&1; then
+    candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
+  fi
+  for c in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do candidates+=("${c%/}"); done
+  for c in "${candidates[@]}"; do
+    [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
+    major=$(java_major "$c/bin/java")
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+      export JAVA_HOME="$c"
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  die "no JDK 21 or newer found (looked at JAVA_HOME, PATH and /usr/lib/jvm). Install one, e.g. 'apt-get install temurin-21-jdk' or 'openjdk-21-jdk', or set JAVA_HOME."
+}
+
+ensure_maven() {
+  command -v mvn >/dev/null 2>&1 || die "Maven not found: install it (e.g. 'apt-get install maven')."
+}
+
+# .venv with the pinned Python tools; reinstalled when requirements change.
+ensure_venv() {
+  local venv="$ROOT/.venv" stamp
+  stamp=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-lock.txt" | sha256sum | cut -c1-16)
+  if [ ! -f "$venv/.stamp" ] || [ "$(cat "$venv/.stamp")" != "$stamp" ]; then
+    command -v python3 >/dev/null 2>&1 || die "python3 not found: install Python 3.10 or newer."
+    say "== preparing .venv (moto, cfn-lint, aws-sam-cli; first run takes a few minutes)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "python3 -m venv failed: install the venv module (e.g. 'apt-get install python3-venv')."
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      -r "$ROOT/requirements.txt" -c "$ROOT/requirements-lock.txt" \
+      || die "installing the Python tools failed (see pip's message above)."
+    echo "$stamp" > "$venv/.stamp"
+  fi
+  export PATH="$venv/bin:$PATH"
+  export MOTO_SERVER="$venv/bin/moto_server"
+}
+
+# Builds and installs the modules when a source is newer than the last build (sam build needs the
+# parent and the library in the local Maven repository).
+ensure_built() {
+  local stamp="$ROOT/tools/target/.built"
+  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/functions" "$ROOT/testbed" "$ROOT/tools" \
+        -newer "$stamp" \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) -print -quit)" ]; then
+    say "== building (mvn install -DskipTests)"
+    (cd "$ROOT" && mvn -B -q install -DskipTests) || die "the build failed"
+    touch "$stamp"
+  fi
+}

@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""The local stack: template.yaml deployed into moto_server, and the lifecycle played against it.
+
+Called by scripts/local (which starts moto_server and the Java gateway and builds the jars).
+Subcommands:
+  deploy                      translate template.yaml (SAM) and create the stack in moto
+  invoke LOGICAL_ID EVENT     run a function's handler, with its environment from template.yaml
+  demo                        the lifecycle as it happens in AWS, with a timeline
+  status                      the state of the web group, alarms, flag and status record
+"""
+import copy
+import http.server
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import boto3
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".local"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK = os.environ.get("AUTOPILOT_STACK", "moodle")
+ARTIFACT_BUCKET = "autopilot-local-artifacts"
+PIPELINE = STACK + "-deploy"
+os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the SAM translator resolves pseudo parameters from it
+# What moto's CloudFormation cannot create: made with the SDK (alarms) or run through the
+# project's own invoke (custom resources, which would need moto to run a Lambda in Docker).
+# moto 5.2.1 skips both types silently in a stack.
+CREATED_BY_SDK = {"AWS::AutoScaling::ScalingPolicy", "AWS::CloudWatch::Alarm"}
+
+
+def state():
+    return json.loads((STATE / "state.json").read_text())
+
+
+def client(service, endpoint=None):
+    s = state()
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint or s["gateway"],
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+# --- template handling ----------------------------------------------------------------------
+
+class CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _intrinsic(name):
+    def construct(loader, node):
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+            if name == "Fn::GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+    return construct
+
+
+for _tag in ["Ref", "Condition"]:
+    CfnLoader.add_constructor("!" + _tag, _intrinsic(_tag))
+for _tag in ["Sub", "GetAtt", "Join", "If", "Equals", "Not", "And", "Or", "Select", "Split",
+             "FindInMap", "ImportValue", "Base64", "GetAZs", "Cidr"]:
+    CfnLoader.add_constructor("!" + _tag, _intrinsic("Fn::" + _tag))
+
+
+def load_template():
+    return yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+
+
+def translate(template, parameters):
+    """Applies the SAM transform with aws-sam-translator, as CloudFormation would."""
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    return transform(template, parameters, NoManagedPolicies())
+
+
+class Resolver:
+    """Enough of CloudFormation's intrinsics to name the resources created outside moto's stack."""
+
+    def __init__(self, params, physical):
+        self.values = {"AWS::StackName": STACK, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+                       "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+        self.values.update(params)
+        self.values.update(physical)
+
+    def __call__(self, node):
+        if isinstance(node, dict) and len(node) == 1:
+            (fn, arg), = node.items()
+            if fn == "Ref":
+                return self.values[arg]
+            if fn == "Fn::Sub":
+                text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                return re.sub(r"\$\{([^}!][^}]*)\}",
+                              lambda m: str(self(extra[m.group(1)]) if m.group(1) in extra else self.values[m.group(1)]),
+                              text)
+            if fn == "Fn::Join":
+                return arg[0].join(str(self(x)) for x in arg[1])
+            if fn == "Fn::GetAtt":
+                return self.values[f"{arg[0]}.{arg[1]}"]
+        if isinstance(node, dict):
+            return {k: self(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self(v) for v in node]
+        return node
+
+
+def deployable(translated, params):
+    """Splits the translated template into what moto deploys and what is created beside it."""
+    t = copy.deepcopy(translated)
+    t.pop("Transform", None)
+    resources = t["Resources"]
+    aside = {k: v for k, v in resources.items()
+             if v["Type"] in CREATED_BY_SDK or v["Type"].startswith("Custom::")}
+    names = {}
+    pre = Resolver(params, {})
+    for logical, res in aside.items():
+        if res["Type"] == "AWS::CloudWatch::Alarm":
+            names[logical] = pre(res["Properties"]["AlarmName"])
+    for logical in aside:
+        del resources[logical]
+
+    def replace(node):
+        # Refs to resources created beside the stack become their (explicit) names.
+        if isinstance(node, dict):
+            if set(node) == {"Ref"} and node["Ref"] in names:
+                return names[node["Ref"]]
+            if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+                text = node["Fn::Sub"]
+                for logical, name in names.items():
+                    text = text.replace("${%s}" % logical, name)
+                return {"Fn::Sub": text}
+            return {k: replace(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [replace(v) for v in node]
+        return node
+
+    t = replace(t)
+    for res in t["Resources"].values():
+        res.pop("DependsOn", None) if isinstance(res.get("DependsOn"), list) and any(
+            d in aside for d in res["DependsOn"]) else None
+    return t, aside, names
+
+
+# --- deploy ---------------------------------------------------------------------------------
+
+def function_zip(code_dir):
+    """The function as Lambda receives it: classes at the root, dependencies under lib/."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        classes = code_dir / "target" / "classes"
+        for f in classes.rglob("*"):
+            if f.is_file():
+                z.write(f, f.relative_to(classes))
+        for jar in (code_dir / "target" / "lib").glob("*.jar"):
+            z.write(jar, "lib/" + jar.name)
+    return buf.getvalue()
+
+
+def local_parameters():
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=REGION + z)["Subnet"]["SubnetId"]
+               for i, z in enumerate("ab", start=1)]
+    sg = ec2.create_security_group(GroupName=STACK + "-web", Description="web tier", VpcId=vpc)["GroupId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    client("ssm").put_parameter(Name="/autopilot/local/web-image", Value=image, Type="String", Overwrite=True)
+    return {"WebSubnetIds": ",".join(subnets), "WebSecurityGroupId": sg,
+            "WebImageId": "/autopilot/local/web-image", "PipelineName": PIPELINE,
+            # A serverless Valkey endpoint: the demo shows sessions moving to it, with TLS.
+            "SessionCacheEngine": "serverless",
+            "SessionCacheEndpoint": f"{STACK}-sessions-x1y2z3.serverless.use1.cache.amazonaws.com"}
+
+
+def deploy():
+    started = time.monotonic()
+    params = local_parameters()
+    template = load_template()
+    s3 = client("s3")
+    s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+    for res in template["Resources"].values():
+        if res["Type"] == "AWS::Serverless::Function":
+            code = res["Properties"]["CodeUri"]
+            key = Path(code).name + ".zip"
+            s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=function_zip(ROOT / code))
+            res["Properties"]["CodeUri"] = f"s3://{ARTIFACT_BUCKET}/{key}"
+    translated = translate(template, params)
+    (STATE / "translated.json").write_text(json.dumps(translated, indent=1, default=str))
+    body, aside, names = deployable(translated, params)
+    cfn = client("cloudformation")
+    cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(body, default=str),
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    while True:
+        status = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
+        if status.endswith("COMPLETE") or status.endswith("FAILED"):
+            break
+        time.sleep(0.2)
+    if status != "CREATE_COMPLETE":
+        sys.exit(f"stack {STACK}: {status}")
+    physical = physical_names()
+    resolver = Resolver(with_defaults(template, params), physical)
+    asg = client("autoscaling")
+    for logical, res in aside.items():
+        if res["Type"] == "AWS::AutoScaling::ScalingPolicy":
+            p = resolver(res["Properties"])
+            name = f"{STACK}-{logical}"
+            asg.put_scaling_policy(
+                AutoScalingGroupName=p["AutoScalingGroupName"], PolicyName=name,
+                PolicyType=p["PolicyType"], AdjustmentType=p["AdjustmentType"],
+                ScalingAdjustment=int(p["ScalingAdjustment"]), Cooldown=int(p["Cooldown"]))
+            # moto's PutScalingPolicy answer omits PolicyARN: read it back.
+            physical[logical] = asg.describe_policies(PolicyNames=[name])["ScalingPolicies"][0]["PolicyARN"]
+    resolver = Resolver(with_defaults(template, params), physical)  # now with the policies' ARNs
+    cw = client("cloudwatch")
+    for logical, res in aside.items():
+        if res["Type"] == "AWS::CloudWatch::Alarm":
+            p = resolver(res["Properties"])
+            for number, kind in (("Threshold", float), ("Period", int), ("EvaluationPeriods", int),
+                                 ("DatapointsToAlarm", int)):
+                if number in p:
+                    p[number] = kind(p[number])
+            cw.put_metric_alarm(**p)
+    s = state()
+    s.update(params=with_defaults(template, params), aside={k: v["Type"] for k, v in aside.items()}, alarms=names)
+    (STATE / "state.json").write_text(json.dumps(s, indent=1))
+    print(f"stack {STACK} created in the emulator in {time.monotonic() - started:.1f} s "
+          f"({len(body['Resources'])} resources by CloudFormation, {len(aside)} beside it)")
+
+
+def with_defaults(template, params):
+    values = {k: str(v["Default"]) for k, v in template.get("Parameters", {}).items() if "Default" in v}
+    values.update(params)
+    return values
+
+
+def physical_names():
+    cfn = client("cloudformation")
+    out = {}
+    for r in cfn.describe_stack_resources(StackName=STACK)["StackResources"]:
+        if r.get("PhysicalResourceId"):
+            out[r["LogicalResourceId"]] = r["PhysicalResourceId"]
+    return out
+
+
+# --- invoke ---------------------------------------------------------------------------------
+
+def function_definition(logical_id):
+    translated = json.loads((STATE / "translated.json").read_text())
+    res = translated["Resources"].get(logical_id)
+    if res is None or res["Type"] != "AWS::Lambda::Function":
+        functions = [k for k, v in translated["Resources"].items() if v["Type"] == "AWS::Lambda::Function"]
+        sys.exit(f"no function {logical_id} in template.yaml (functions: {', '.join(functions)})")
+    s = state()
+    physical = physical_names()
+    physical.update(s.get("alarms", {}))
+    resolver = Resolver(dict(s["params"]), physical)
+    props = res["Properties"]
+    env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
+    return props["Handler"], env, resolver(props.get("FunctionName", logical_id)), int(props.get("Timeout", 3))
+
+
+def invoke(logical_id, event_file, quiet=False):
+    handler, env, name, timeout = function_definition(logical_id)
+    s = state()
+    process_env = dict(os.environ)
+    process_env.update(env)
+    process_env.update({
+        "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+        "AWS_ENDPOINT_URL": s["gateway"], "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout), "AWS_EMF_ENVIRONMENT": "Local",
+    })
+    cmd = [s["java"], "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", s["classpath"][logical_id],
+           "io.moodleautopilot.tools.LocalInvoke", handler, str(event_file)]
+    proc = subprocess.run(cmd, env=process_env, capture_output=True, text=True)
+    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    if not quiet:
+        sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr)
+    if proc.returncode != 0 or not lines:
+        if quiet:
+            sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"{logical_id} failed (exit {proc.returncode})")
+    return json.loads(lines[-1]), lines[:-1]
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+def snapshot():
+    s = state()
+    asg = client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[STACK + "-web"])["AutoScalingGroups"][0]
+    alarms = client("cloudwatch").describe_alarms(AlarmNames=list(s["alarms"].values()))["MetricAlarms"]
+    ssm = client("ssm")
+    got = {p["Name"]: p for p in ssm.get_parameters(Names=[
+        f"/Moodle/{STACK}/IsMoodleSetupCompleted", f"/Moodle/{STACK}/Automation/Status",
+        f"/Moodle/{STACK}/Automation/SessionConfig"])["Parameters"]}
+    status = got.get(f"/Moodle/{STACK}/Automation/Status")
+    session = got.get(f"/Moodle/{STACK}/Automation/SessionConfig")
+    return {
+        "group": f"{asg['MinSize']}/{asg['MaxSize']}/{asg['DesiredCapacity']}",
+        "alarms": "on" if all(a["ActionsEnabled"] for a in alarms) else "off" if not any(a["ActionsEnabled"] for a in alarms) else "mixed",
+        "flag": got.get(f"/Moodle/{STACK}/IsMoodleSetupCompleted", {}).get("Value"),
+        "status": json.loads(status["Value"]) if status else None,
+        "session": json.loads(session["Value"]).get("session_handler_class") if session else None,
+    }
+
+
+def parameter_store_change(name, operation):
+    """The event Parameter Store sends to EventBridge on a change, in AWS's shape (value not included)."""
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Parameter Store Change", "source": "aws.ssm",
+        "account": ACCOUNT, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": REGION,
+        "resources": [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}"],
+        "detail": {"name": name, "type": "String", "operation": operation},
+    }
+
+
+def route(event):
+    """Delivers an event as EventBridge would: every rule of the stack whose own pattern (read back
+    from the emulator) matches, to that rule's Lambda targets. moto's TestEventPattern is a stub, so
+    the match uses moto's own pattern engine, in process."""
+    from moto.events.models import EventPattern
+    events = client("events")
+    functions = {v: k for k, v in physical_names().items()}
+    delivered = []
+    for rule in events.list_rules()["Rules"]:
+        if not rule.get("EventPattern") or not EventPattern.load(rule["EventPattern"]).matches_event(event):
+            continue
+        for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:
+            fn_name = target["Arn"].split(":function:")[-1]
+            logical = functions.get(fn_name)
+            if logical:
+                delivered.append((rule["Name"], logical))
+    return delivered
+
+
+class ResponseReceiver(http.server.BaseHTTPRequestHandler):
+    """Plays the pre-signed S3 URL that a custom resource answers CloudFormation through."""
+    answers = []
+
+    def do_PUT(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        ResponseReceiver.answers.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def stack_hook(event_name):
+    server = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    event = json.loads((ROOT / "events" / event_name).read_text())
+    event["ResponseURL"] = f"http://127.0.0.1:{server.server_port}/cfn-response"
+    event["StackId"] = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/local"
+    path = STATE / ("event-" + event_name)
+    path.write_text(json.dumps(event))
+    ResponseReceiver.answers.clear()
+    functions = [r for r, v in state()["aside"].items() if v.startswith("Custom::")]
+    result, _ = invoke("LifecycleConvergerFunction", path, quiet=True)
+    server.shutdown()
+    answer = ResponseReceiver.answers[0]["Status"] if ResponseReceiver.answers else "none"
+    return result, answer, functions
+
+
+def demo():
+    failures = []
+    t0 = time.monotonic()
+
+    def step(title, action, expect=None):
+        start = time.monotonic()
+        detail = action()
+        took = time.monotonic() - start
+        snap = snapshot()
+        ok = expect(snap) if expect else True
+        if not ok:
+            failures.append(title)
+        status = snap["status"] or {}
+        print(f"[{time.monotonic() - t0:6.1f}s] {title} ({took * 1000:.0f} ms){'' if ok else '  << UNEXPECTED'}")
+        if detail:
+            print(f"          {detail}")
+        print(f"          web group {snap['group']} (min/max/desired), scaling alarms {snap['alarms']}, "
+              f"flag {snap['flag']!r}, sessions {snap['session']}, status {status.get('phase')} "
+              f"v{status.get('flagVersion')}")
+        return snap
+
+    flag = f"/Moodle/{STACK}/IsMoodleSetupCompleted"
+    print(f"Lifecycle of stack '{STACK}' in the local emulator\n")
+    step("stack deployed: install mode as the template creates it", lambda: None,
+         lambda s: s["group"] == "1/1/1" and s["alarms"] == "off")
+
+    def create_hook():
+        result, answer, _ = stack_hook("stack-create.json")
+        return f"custom resource LifecycleConvergence (Create) -> {result['outcome']}, CloudFormation answered {answer}"
+    step("stack create converges (custom resource)", create_hook,
+         lambda s: s["status"] and s["status"]["phase"] == "INSTALL")
+
+    def deliver(value):
+        def act():
+            version = client("ssm").put_parameter(Name=flag, Value=value, Type="String", Overwrite=True)["Version"]
+            event = parameter_store_change(flag, "Update")
+            path = STATE / "event-parameter-store-change.json"
+            path.write_text(json.dumps(event))
+            routes = route(event)
+            if not routes:
+                raise SystemExit("no rule of the stack matched the Parameter Store Change event")
+            out = []
+            for rule, logical in routes:
+                result, _ = invoke(logical, path, quiet=True)
+                out.append(f"rule {rule} -> {logical}: {result['outcome']}; "
+                           + ("; ".join(result.get("actions", [])) or result.get("message", "")))
+            return f"flag set to {value!r} (version {version}); " + " | ".join(out)
+        return act
+
+    step("installation complete: flag set to Yes, event routed by the rule's own pattern", deliver("Yes"),
+         lambda s: s["group"] == "2/4/2" and s["alarms"] == "on" and s["status"]["phase"] == "PRODUCTION"
+         and s["status"]["pipelineExecutionId"])
+    execution = snapshot()["status"]["pipelineExecutionId"]
+
+    def replay():
+        path = STATE / "event-parameter-store-change.json"
+        result, _ = invoke("LifecycleConvergerFunction", path, quiet=True)
+        return f"same event delivered again -> {result['outcome']} ({result['message']})"
+    step("replay of the same event is a no-op", replay,
+         lambda s: s["group"] == "2/4/2" and s["status"]["pipelineExecutionId"] == execution)
+
+    def update_hook():
+        client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", MinSize=1, MaxSize=1,
+                                                        DesiredCapacity=1)
+        result, answer, _ = stack_hook("stack-update.json")
+        return (f"stack update reset the group to 1/1/1; custom resource (Update) -> {result['outcome']}, "
+                f"CloudFormation answered {answer}")
+    step("a stack update never leaves production at 1/1/1", update_hook, lambda s: s["group"] == "2/4/2")
+
+    step("back to install mode: flag set to No", deliver("No"),
+         lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL")
+
+    print()
+    if failures:
+        print("demo FAILED at: " + "; ".join(failures))
+        sys.exit(1)
+    print(f"demo passed in {time.monotonic() - t0:.1f} s: 1/1/1 -> production -> replay no-op -> 1/1/1")
+
+
+def status_cmd():
+    print(json.dumps(snapshot(), indent=2))
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "deploy":
+        deploy()
+    elif cmd == "invoke" and len(sys.argv) == 4:
+        result, _ = invoke(sys.argv[2], Path(sys.argv[3]).resolve())
+    elif cmd == "demo":
+        demo()
+    elif cmd == "status":
+        status_cmd()
+    else:
+        sys.exit(__doc__)

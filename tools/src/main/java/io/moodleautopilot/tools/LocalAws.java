@@ -1,0 +1,45 @@
+package io.moodleautopilot.tools;
+
+import io.moodleautopilot.testbed.AlarmActionsStandIn;
+import io.moodleautopilot.testbed.AwsGateway;
+import io.moodleautopilot.testbed.CodePipelineStandIn;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The local stack's AWS endpoint: the same WireMock gateway the tests use, in front of a running
+ * moto_server, with the stand-ins for what moto lacks. Runs until killed.
+ *
+ * <p>Usage: {@code LocalAws --moto URL --port N [--pipeline NAME]...}
+ */
+public final class LocalAws {
+    private LocalAws() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        String moto = null;
+        int port = 0;
+        List<String> pipelines = new ArrayList<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--moto" -> moto = args[i + 1];
+                case "--port" -> port = Integer.parseInt(args[i + 1]);
+                case "--pipeline" -> pipelines.add(args[i + 1]);
+                default -> {
+                    System.err.println("unknown option " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        if (moto == null || port == 0) {
+            System.err.println("usage: LocalAws --moto URL --port N [--pipeline NAME]...");
+            System.exit(2);
+        }
+        CodePipelineStandIn codePipeline = new CodePipelineStandIn();
+        pipelines.forEach(codePipeline::createPipeline);
+        AwsGateway gateway = new AwsGateway(moto, List.of(codePipeline, new AlarmActionsStandIn(moto)), port);
+        System.out.println("local AWS endpoint ready at " + gateway.url() + " (moto at " + moto + ")");
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+}

@@ -1,0 +1,58 @@
+package io.moodleautopilot.tools;
+
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import io.moodleautopilot.testbed.LocalLambdaContext;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What `sam local invoke -e` does, without Docker: instantiate the handler the way the Lambda
+ * runtime does (public no-arg constructor, environment from the process), pass it the event file,
+ * and print the function's result as JSON on the last line of stdout.
+ *
+ * <p>Usage: {@code LocalInvoke <package.Class::handleRequest> <event.json>}; scripts/local sets the
+ * environment from template.yaml.
+ */
+public final class LocalInvoke {
+    private LocalInvoke() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: LocalInvoke <package.Class::method> <event.json>");
+            System.exit(2);
+        }
+        String className = args[0].contains("::") ? args[0].substring(0, args[0].indexOf("::")) : args[0];
+        Path event = Path.of(args[1]);
+        if (!Files.isReadable(event)) {
+            System.err.println("event file not readable: " + event);
+            System.exit(2);
+        }
+        Object handler = Class.forName(className).getDeclaredConstructor().newInstance();
+        if (!(handler instanceof RequestStreamHandler streamHandler)) {
+            System.err.println(className + " is not a RequestStreamHandler; only stream handlers are supported");
+            System.exit(2);
+            return;
+        }
+        String function = System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_NAME", className);
+        long timeout = Long.parseLong(System.getenv().getOrDefault("AWS_LAMBDA_FUNCTION_TIMEOUT", "60")) * 1000;
+        ByteArrayOutputStream result = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        try {
+            streamHandler.handleRequest(new ByteArrayInputStream(Files.readAllBytes(event)), result,
+                    new LocalLambdaContext(function, timeout));
+        } catch (RuntimeException e) {
+            out.flush();
+            out.println("{\"errorType\":\"" + e.getClass().getName() + "\",\"errorMessage\":"
+                    + com.fasterxml.jackson.databind.node.TextNode.valueOf(String.valueOf(e.getMessage())) + "}");
+            System.exit(1);
+        }
+        out.flush();
+        out.println();
+        out.println(result.toString(StandardCharsets.UTF_8));
+    }
+}
