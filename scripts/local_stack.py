@@ -200,6 +200,10 @@ def deploy():
             key = Path(code).name + ".zip"
             s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=function_zip(ROOT / code))
             res["Properties"]["CodeUri"] = f"s3://{ARTIFACT_BUCKET}/{key}"
+            # moto cannot route a rule to an alias, and SnapStart has no meaning without Lambda:
+            # the local stack targets the function itself.
+            res["Properties"].pop("AutoPublishAlias", None)
+            res["Properties"].pop("SnapStart", None)
     translated = translate(template, params)
     (STATE / "translated.json").write_text(json.dumps(translated, indent=1, default=str))
     body, aside, names = deployable(translated, params)

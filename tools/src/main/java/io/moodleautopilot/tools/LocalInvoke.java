@@ -32,7 +32,9 @@ public final class LocalInvoke {
             System.err.println("event file not readable: " + event);
             System.exit(2);
         }
+        long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
         Object handler = Class.forName(className).getDeclaredConstructor().newInstance();
+        long initDone = System.currentTimeMillis();
         if (!(handler instanceof RequestStreamHandler streamHandler)) {
             System.err.println(className + " is not a RequestStreamHandler; only stream handlers are supported");
             System.exit(2);
@@ -50,6 +52,11 @@ public final class LocalInvoke {
             out.println("{\"errorType\":\"" + e.getClass().getName() + "\",\"errorMessage\":"
                     + com.fasterxml.jackson.databind.node.TextNode.valueOf(String.valueOf(e.getMessage())) + "}");
             System.exit(1);
+        }
+        if (System.getenv("AUTOPILOT_TIMING") != null) {
+            // For the benchmark: JVM start to handler constructed, and to first result.
+            System.err.println("timing init_ms=" + (initDone - jvmStart)
+                    + " first_event_ms=" + (System.currentTimeMillis() - jvmStart));
         }
         out.flush();
         out.println();

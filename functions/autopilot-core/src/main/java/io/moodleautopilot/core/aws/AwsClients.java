@@ -17,8 +17,8 @@ import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
- * Builds the SDK clients once per container, each on first use: a replayed event needs only
- * Parameter Store, so the other clients never cost cold-start time on that path.
+ * Builds the SDK clients once per container, each on first use or ahead of it on a background
+ * thread ({@link #prewarmInBackground}).
  *
  * <p>Region and credentials come from system properties or the environment only. Lambda sets
  * {@code AWS_REGION} and the credential variables; skipping the profile-file and instance-metadata
@@ -26,38 +26,69 @@ import software.amazon.awssdk.services.ssm.SsmClient;
  * profile. Endpoints are left to the SDK's standard {@code AWS_ENDPOINT_URL[_<SERVICE>]} settings.
  */
 public final class AwsClients {
-    private final SdkHttpClient http;
-    private final Region region;
-    private final AwsCredentialsProvider credentials;
-    private final ClientOverrideConfiguration overrides;
-
+    private final Supplier<Shared> shared = memoize(Shared::new);
     private final Supplier<SsmClient> ssm;
     private final Supplier<AutoScalingClient> autoScaling;
     private final Supplier<CloudWatchClient> cloudWatch;
     private final Supplier<CodePipelineClient> codePipeline;
 
-    public AwsClients() {
-        this.http = UrlConnectionHttpClient.builder()
+    /** What all clients share: one HTTP client, the region, the credentials, the timeouts. */
+    private static final class Shared {
+        final SdkHttpClient http = UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(3))
                 .socketTimeout(Duration.ofSeconds(10))
                 .build();
-        this.region = new SystemSettingsRegionProvider().getRegion();
-        this.credentials = AwsCredentialsProviderChain.of(
+        final Region region = new SystemSettingsRegionProvider().getRegion();
+        final AwsCredentialsProvider credentials = AwsCredentialsProviderChain.of(
                 SystemPropertyCredentialsProvider.create(), EnvironmentVariableCredentialsProvider.create());
         // The SDK's standard retries (3 attempts with backoff) absorb throttling and 5xx; the
         // overall bound keeps a hung endpoint from eating the function's whole timeout.
-        this.overrides = ClientOverrideConfiguration.builder()
+        final ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
                 .apiCallAttemptTimeout(Duration.ofSeconds(8))
                 .apiCallTimeout(Duration.ofSeconds(20))
                 .build();
-        this.ssm = memoize(() -> SsmClient.builder().httpClient(http).region(region)
-                .credentialsProvider(credentials).overrideConfiguration(overrides).build());
-        this.autoScaling = memoize(() -> AutoScalingClient.builder().httpClient(http).region(region)
-                .credentialsProvider(credentials).overrideConfiguration(overrides).build());
-        this.cloudWatch = memoize(() -> CloudWatchClient.builder().httpClient(http).region(region)
-                .credentialsProvider(credentials).overrideConfiguration(overrides).build());
-        this.codePipeline = memoize(() -> CodePipelineClient.builder().httpClient(http).region(region)
-                .credentialsProvider(credentials).overrideConfiguration(overrides).build());
+    }
+
+    /** Cheap: nothing is built until a client is asked for (or {@link #prewarmInBackground}). */
+    public AwsClients() {
+        this.ssm = memoize(() -> {
+            Shared s = shared.get();
+            return SsmClient.builder().httpClient(s.http).region(s.region)
+                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
+        });
+        this.autoScaling = memoize(() -> {
+            Shared s = shared.get();
+            return AutoScalingClient.builder().httpClient(s.http).region(s.region)
+                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
+        });
+        this.cloudWatch = memoize(() -> {
+            Shared s = shared.get();
+            return CloudWatchClient.builder().httpClient(s.http).region(s.region)
+                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
+        });
+        this.codePipeline = memoize(() -> {
+            Shared s = shared.get();
+            return CodePipelineClient.builder().httpClient(s.http).region(s.region)
+                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
+        });
+    }
+
+    /**
+     * Builds every client on a background thread, so that the SDK's one-off class loading and
+     * endpoint-rule setup (a few hundred ms on a cold JVM) overlaps with the handler's own
+     * initialisation (logging, JSON) instead of following it. A caller that needs a client first
+     * simply waits for the build in progress.
+     */
+    public AwsClients prewarmInBackground() {
+        Thread t = new Thread(() -> {
+            ssm.get();
+            autoScaling.get();
+            cloudWatch.get();
+            codePipeline.get();
+        }, "aws-clients-prewarm");
+        t.setDaemon(true);
+        t.start();
+        return this;
     }
 
     public Supplier<SsmClient> ssm() {

@@ -1,0 +1,212 @@
+package io.moodleautopilot.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.converger.LifecycleConvergerHandler;
+import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.testbed.AlarmActionsStandIn;
+import io.moodleautopilot.testbed.AwsCallRecorder;
+import io.moodleautopilot.testbed.AwsEndpoints;
+import io.moodleautopilot.testbed.AwsGateway;
+import io.moodleautopilot.testbed.CfnTemplate;
+import io.moodleautopilot.testbed.CodePipelineStandIn;
+import io.moodleautopilot.testbed.ConvergerStack;
+import io.moodleautopilot.testbed.LocalLambdaContext;
+import io.moodleautopilot.testbed.MotoServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The converger's benchmark (docs/benchmarks.md): cold start in fresh JVMs with Lambda's flags,
+ * warm latency in one JVM, and AWS API calls per event, all against moto behind the gateway.
+ * Figures go to bench/results/lifecycle-converger.json and to stdout.
+ *
+ * <p>Usage: {@code ConvergerBenchmark <classpath-of-the-function> [coldRuns] [warmEvents]}
+ */
+public final class ConvergerBenchmark {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern TIMING = Pattern.compile("timing init_ms=(\\d+) first_event_ms=(\\d+)");
+
+    private ConvergerBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String functionClasspath = args[0];
+        int coldRuns = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int warmEvents = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        Path root = CfnTemplate.repositoryRoot();
+        ObjectNode report = MAPPER.createObjectNode();
+        report.put("measuredAt", Instant.now().toString());
+        report.put("machine", Runtime.getRuntime().availableProcessors() + " cores, java " + Runtime.version());
+
+        try (MotoServer moto = MotoServer.start();
+             AlarmActionsStandIn alarms = new AlarmActionsStandIn(moto.url())) {
+            CodePipelineStandIn pipelines = new CodePipelineStandIn();
+            try (AwsGateway gateway = new AwsGateway(moto.url(), List.of(pipelines, alarms))) {
+                AwsEndpoints.all(gateway.url());
+                ConvergerStack stack = new ConvergerStack("moodle").create();
+                pipelines.createPipeline(stack.pipeline);
+
+                report.set("apiCalls", apiCalls(stack, root));
+                report.set("coldStart", coldStart(stack, root, moto.url(), gateway.url(), functionClasspath, coldRuns));
+                report.set("warm", warm(stack, root, warmEvents));
+            }
+        }
+        Path out = root.resolve("bench/results/lifecycle-converger.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
+        System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        System.out.println("written to " + root.relativize(out));
+        System.exit(0); // WireMock's and the SDK's non-daemon threads would keep the JVM alive
+    }
+
+    private static ObjectNode apiCalls(ConvergerStack stack, Path root) throws IOException {
+        byte[] event = Files.readAllBytes(root.resolve("events/parameter-store-change.json"));
+        LifecycleConvergerHandler handler = new LifecycleConvergerHandler(stack.functionEnvironment(), new AwsClients());
+        stack.setFlag("Yes");
+        var first = AwsCallRecorder.record(() -> quietly(handler, event));
+        var replay = AwsCallRecorder.record(() -> quietly(handler, event));
+        stack.setFlag("No");
+        quietly(handler, event);
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("firstApplyCalls", first.calls().size());
+        n.put("firstApplyWrites", first.writes());
+        n.put("firstApplyOperations", String.join(", ", first.calls().stream().map(c -> c.operation()).toList()));
+        n.put("replayCalls", replay.calls().size());
+        n.put("replayWrites", replay.writes());
+        n.put("targets", "first apply <= 8 calls; replay <= 2 calls and 0 writes");
+        n.put("met", first.calls().size() <= 8 && replay.calls().size() <= 2 && replay.writes() == 0);
+        return n;
+    }
+
+    /** Each run is a fresh JVM with the flags Lambda's java21 runtime uses, handling a real transition. */
+    /**
+     * The cold runs talk to moto directly, and to the WireMock gateway only for the two services
+     * whose operations moto lacks (CloudWatch alarm actions, CodePipeline), through the SDK's
+     * per-service endpoint settings: the proxy's own latency is not the function's.
+     */
+    private static ObjectNode coldStart(ConvergerStack stack, Path root, String motoUrl, String gatewayUrl,
+                                        String functionClasspath, int runs) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Map<String, String> env = new HashMap<>(stack.functionEnvironment());
+        env.putAll(Map.of("AWS_REGION", MotoServer.REGION, "AWS_ACCESS_KEY_ID", "bench",
+                "AWS_SECRET_ACCESS_KEY", "bench", "AWS_ENDPOINT_URL", motoUrl, "AWS_EMF_ENVIRONMENT", "Local",
+                "AWS_LAMBDA_FUNCTION_NAME", "moodle-lifecycle-converger", "AUTOPILOT_TIMING", "1"));
+        env.put("AWS_ENDPOINT_URL_CLOUDWATCH", gatewayUrl);
+        env.put("AWS_ENDPOINT_URL_CODEPIPELINE", gatewayUrl);
+        String handler = "io.moodleautopilot.converger.LifecycleConvergerHandler::handleRequest";
+        String event = root.resolve("events/parameter-store-change.json").toString();
+        long[] wall = new long[runs];
+        long[] init = new long[runs];
+        long[] firstEvent = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            stack.setFlag(i % 2 == 0 ? "Yes" : "No"); // every run applies a transition: the full path
+            ProcessBuilder pb = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+                    "-cp", functionClasspath, "io.moodleautopilot.tools.LocalInvoke", handler, event);
+            pb.environment().putAll(env);
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            long start = System.nanoTime();
+            Process p = pb.start();
+            String err = new String(p.getErrorStream().readAllBytes());
+            int exit = p.waitFor();
+            wall[i] = (System.nanoTime() - start) / 1_000_000;
+            Matcher m = TIMING.matcher(err);
+            if (exit != 0 || !m.find()) {
+                throw new IllegalStateException("cold run " + i + " failed (exit " + exit + "): " + err);
+            }
+            init[i] = Long.parseLong(m.group(1));
+            firstEvent[i] = Long.parseLong(m.group(2));
+            System.err.printf("cold run %d: wall %d ms, JVM start to handler ready %d ms, to first result %d ms%n",
+                    i + 1, wall[i], init[i], firstEvent[i]);
+        }
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("runs", runs);
+        n.put("jvmFlags", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        n.put("event", "first apply of a transition (8 API calls)");
+        n.put("wallMedianMs", median(wall));
+        n.put("wallMinMs", Arrays.stream(wall).min().orElse(0));
+        n.put("wallMaxMs", Arrays.stream(wall).max().orElse(0));
+        n.put("jvmStartToHandlerReadyMedianMs", median(init));
+        n.put("jvmStartToFirstResultMedianMs", median(firstEvent));
+        n.put("target", "wall median <= 450 ms");
+        n.put("met", median(wall) <= 450);
+        return n;
+    }
+
+    private static ObjectNode warm(ConvergerStack stack, Path root, int events) throws IOException {
+        LifecycleConvergerHandler handler = new LifecycleConvergerHandler(stack.functionEnvironment(), new AwsClients());
+        byte[] change = Files.readAllBytes(root.resolve("events/parameter-store-change.json"));
+        byte[] schedule = Files.readAllBytes(root.resolve("events/scheduled-safety-net.json"));
+        stack.setFlag("Yes");
+        quietly(handler, change); // apply, so what follows measures the steady state
+        for (int i = 0; i < 20; i++) {
+            quietly(handler, change); // warm-up, not measured
+        }
+        ObjectNode n = MAPPER.createObjectNode();
+        n.set("replayedEvent", percentiles(handler, change, events));
+        n.set("safetyNetSchedule", percentiles(handler, schedule, events));
+        return n;
+    }
+
+    private static ObjectNode percentiles(LifecycleConvergerHandler handler, byte[] event, int events) {
+        long[] micros = new long[events];
+        for (int i = 0; i < events; i++) {
+            long start = System.nanoTime();
+            quietly(handler, event);
+            micros[i] = (System.nanoTime() - start) / 1_000;
+        }
+        Arrays.sort(micros);
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("events", events);
+        n.put("p50Ms", micros[events / 2] / 1000.0);
+        n.put("p99Ms", micros[(int) Math.ceil(events * 0.99) - 1] / 1000.0);
+        return n;
+    }
+
+    private static JsonNode quietly(LifecycleConvergerHandler handler, byte[] event) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream result = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(OutputStreamNull.INSTANCE));
+        try {
+            handler.handleRequest(new ByteArrayInputStream(event), result,
+                    new LocalLambdaContext("moodle-lifecycle-converger", 60_000));
+            return MAPPER.readTree(result.toByteArray());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            System.setOut(original);
+        }
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static final class OutputStreamNull extends java.io.OutputStream {
+        static final OutputStreamNull INSTANCE = new OutputStreamNull();
+
+        @Override
+        public void write(int b) {
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+        }
+    }
+}
