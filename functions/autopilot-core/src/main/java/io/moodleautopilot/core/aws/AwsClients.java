@@ -6,6 +6,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -51,25 +53,17 @@ public final class AwsClients {
 
     /** Cheap: nothing is built until a client is asked for (or {@link #prewarmInBackground}). */
     public AwsClients() {
-        this.ssm = memoize(() -> {
+        this.ssm = client(SsmClient::builder);
+        this.autoScaling = client(AutoScalingClient::builder);
+        this.cloudWatch = client(CloudWatchClient::builder);
+        this.codePipeline = client(CodePipelineClient::builder);
+    }
+
+    private <B extends AwsSyncClientBuilder<B, C> & AwsClientBuilder<B, C>, C> Supplier<C> client(Supplier<B> builder) {
+        return memoize(() -> {
             Shared s = shared.get();
-            return SsmClient.builder().httpClient(s.http).region(s.region)
-                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
-        });
-        this.autoScaling = memoize(() -> {
-            Shared s = shared.get();
-            return AutoScalingClient.builder().httpClient(s.http).region(s.region)
-                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
-        });
-        this.cloudWatch = memoize(() -> {
-            Shared s = shared.get();
-            return CloudWatchClient.builder().httpClient(s.http).region(s.region)
-                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
-        });
-        this.codePipeline = memoize(() -> {
-            Shared s = shared.get();
-            return CodePipelineClient.builder().httpClient(s.http).region(s.region)
-                    .credentialsProvider(s.credentials).overrideConfiguration(s.overrides).build();
+            return builder.get().httpClient(s.http).region(s.region).credentialsProvider(s.credentials)
+                    .overrideConfiguration(s.overrides).build();
         });
     }
 
