@@ -73,23 +73,23 @@ final class StackDeploymentHook {
             LOG.info("stack deployment converged: {} {}", result.outcome(), result.actions());
             return json;
         } catch (TimeoutException e) {
-            return failed(request, stack, "converge did not finish within " + budget + " ms");
+            return failed(request, stack, "converge did not finish within " + budget + " ms", "ConvergeFailed");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            String reason = cause instanceof ConfigurationException
-                    ? cause.getMessage() : "converge failed: " + cause;
-            return failed(request, stack, reason);
+            return cause instanceof ConfigurationException
+                    ? failed(request, stack, cause.getMessage(), "ConfigurationError")
+                    : failed(request, stack, "converge failed: " + cause, "ConvergeFailed");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(request, stack, "interrupted");
+            return failed(request, stack, "interrupted", "ConvergeFailed");
         } finally {
             worker.shutdownNow();
         }
     }
 
-    private ObjectNode failed(Invocation.CustomResource request, String stack, String reason) {
+    private ObjectNode failed(Invocation.CustomResource request, String stack, String reason, String metric) {
         LOG.error("stack deployment converge failed: {}", reason);
-        telemetry.count(env.get("POWERTOOLS_METRICS_NAMESPACE"), stack, "ConfigurationError");
+        telemetry.count(env.get("POWERTOOLS_METRICS_NAMESPACE"), stack, metric);
         answerFailed(responder, request, stack, reason);
         return LifecycleConvergerHandler.outcome("FAILED", reason);
     }

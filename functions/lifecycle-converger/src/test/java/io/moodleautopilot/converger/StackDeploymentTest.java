@@ -111,11 +111,12 @@ class StackDeploymentTest {
         ConvergerStack other = new ConvergerStack("moodle");
         java.util.Map<String, String> env = new java.util.HashMap<>(other.functionEnvironment());
         env.put("WEB_ASG_NAME", "gone");
-        Invocations.invoke(Invocations.handler(env), Invocations.stackEvent("stack-create.json", responseUrl));
+        var result = Invocations.invoke(Invocations.handler(env), Invocations.stackEvent("stack-create.json", responseUrl));
 
         JsonNode answer = answer();
         assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
         assertThat(answer.path("Reason").asText()).contains("'gone' does not exist");
+        assertThat(result.metrics()).containsExactly("ConfigurationError");
     }
 
     @Test
@@ -129,6 +130,7 @@ class StackDeploymentTest {
         assertThat(result.outcome()).isEqualTo("FAILED");
         assertThat(answer().path("Status").asText()).isEqualTo("FAILED");
         assertThat(answer().path("Reason").asText()).contains("did not finish");
+        assertThat(result.metrics()).containsExactly("ConvergeFailed");
         assertThat(tookMillis).isLessThan(7_000);
     }
 

@@ -8,8 +8,4 @@ public record ConvergeResult(ConvergeOutcome outcome, LifecyclePhase phase, long
     public ConvergeResult {
         actions = List.copyOf(actions);
     }
-
-    public boolean changedSomething() {
-        return outcome == ConvergeOutcome.APPLIED;
-    }
 }
