@@ -53,6 +53,19 @@ ensure_venv() {
   export MOTO_SERVER="$venv/bin/moto_server"
 }
 
+# Debian's mariadb-server, for the InstallDetector's MySQL-family tests (the tests start their own
+# server in a temporary directory; the package's service is not used).
+ensure_mariadb() {
+  if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "== installing mariadb-server (Debian package)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null) \
+      || die "apt-get install mariadb-server failed"
+  else
+    die "MariaDB server not found: install Debian's mariadb-server (e.g. 'sudo apt-get install mariadb-server')."
+  fi
+}
+
 # Builds and installs the modules when a source is newer than the last build (sam build needs the
 # parent and the library in the local Maven repository).
 ensure_built() {
