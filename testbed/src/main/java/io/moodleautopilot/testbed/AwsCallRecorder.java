@@ -78,6 +78,9 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case "autoscaling" -> "autoscaling";
             case "cloudwatch" -> "cloudwatch";
             case "codepipeline" -> "codepipeline";
+            case "rds" -> "rds";
+            case "secretsmanager" -> "secretsmanager";
+            case "eventbridge" -> "events";
             default -> throw new IllegalStateException("no IAM prefix known for SDK service " + sdkServiceName);
         };
     }
@@ -100,6 +103,13 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case DescribeAlarmsRequest r -> r.alarmNames().stream().map(n -> alarm + n).toList();
             case EnableAlarmActionsRequest r -> r.alarmNames().stream().map(n -> alarm + n).toList();
             case DisableAlarmActionsRequest r -> r.alarmNames().stream().map(n -> alarm + n).toList();
+            case software.amazon.awssdk.services.rds.model.DescribeDbClustersRequest r ->
+                    List.of("arn:aws:rds:" + region + ":" + account + ":cluster:" + r.dbClusterIdentifier());
+            case software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest r ->
+                    List.of(r.secretId().startsWith("arn:") ? r.secretId()
+                            : "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r.secretId());
+            case software.amazon.awssdk.services.eventbridge.model.DisableRuleRequest r ->
+                    List.of("arn:aws:events:" + region + ":" + account + ":rule/" + r.name());
             case StartPipelineExecutionRequest r -> List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
             // Recorded as a resource no policy grants, so the IAM proof fails and names the request:
             // a new AWS call must come with its mapping here and its permission in template.yaml.

@@ -28,9 +28,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Action} form field for query-protocol services (Auto Scaling, CloudWatch).
  */
 public final class AwsGateway implements AutoCloseable {
-    public enum Fault { THROTTLE, SERVER_ERROR, SLOW }
+    public enum Fault { THROTTLE, SERVER_ERROR, SLOW, CANNED }
 
-    private record Plan(Fault fault, AtomicInteger remaining, int delayMillis) {
+    private record Plan(Fault fault, AtomicInteger remaining, int delayMillis, ResponseDefinition canned) {
+        Plan(Fault fault, AtomicInteger remaining, int delayMillis) {
+            this(fault, remaining, delayMillis, null);
+        }
     }
 
     private final Map<String, Plan> plans = new ConcurrentHashMap<>();
@@ -61,6 +64,15 @@ public final class AwsGateway implements AutoCloseable {
     /** The next {@code times} calls of {@code operation} are answered after {@code delayMillis}. */
     public void delay(String operation, int delayMillis, int times) {
         plans.put(operation, new Plan(Fault.SLOW, new AtomicInteger(times), delayMillis));
+    }
+
+    /**
+     * The next {@code times} calls of {@code operation} get this answer, written in the service's
+     * own protocol by the test (for states moto cannot produce, such as a cluster in 'modifying').
+     */
+    public void respond(String operation, int status, String contentType, String body, int times) {
+        plans.put(operation, new Plan(Fault.CANNED, new AtomicInteger(times), 0, new ResponseDefinitionBuilder()
+                .withStatus(status).withHeader("Content-Type", contentType).withBody(body).build()));
     }
 
     /** How many requests (attempts, retries included) reached the proxy for an operation. */
@@ -116,6 +128,7 @@ public final class AwsGateway implements AutoCloseable {
             }
             return switch (plan.fault()) {
                 case SLOW -> ResponseDefinitionBuilder.like(proxied).withFixedDelay(plan.delayMillis()).build();
+                case CANNED -> plan.canned();
                 case THROTTLE -> jsonProtocol(request)
                         ? json(400, "ThrottlingException", "Rate exceeded")
                         : query(400, "Sender", "Throttling", "Rate exceeded");

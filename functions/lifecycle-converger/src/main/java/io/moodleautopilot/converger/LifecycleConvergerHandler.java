@@ -11,6 +11,7 @@ import io.moodleautopilot.core.aws.CloudWatchScalingAlarms;
 import io.moodleautopilot.core.aws.CodePipelineStarter;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.core.observe.Telemetry;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
 import io.moodleautopilot.core.lifecycle.ConvergeService;
 import io.moodleautopilot.core.lifecycle.Ports;
@@ -39,7 +40,12 @@ public class LifecycleConvergerHandler implements RequestStreamHandler {
      * start building on a background thread before the logging and JSON set-up below, and the two
      * overlap during the cold start. Built once per container, used by the runtime's instance.
      */
-    private static final AwsClients RUNTIME_CLIENTS = new AwsClients().prewarmInBackground();
+    private static final AwsClients RUNTIME_CLIENTS;
+    static {
+        AwsClients clients = new AwsClients();
+        RUNTIME_CLIENTS = clients.prewarmInBackground(clients.ssm(), clients.autoScaling(), clients.cloudWatch(),
+                clients.codePipeline());
+    }
     static {
         // Jackson's first use costs a few hundred ms on a cold JVM; start it beside log4j's set-up.
         Thread json = new Thread(() -> new ObjectMapper().createObjectNode().put("warm", true).toString(), "json-prewarm");

@@ -3,6 +3,7 @@ package io.moodleautopilot.converger;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.core.observe.Telemetry;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
 import io.moodleautopilot.core.lifecycle.ConvergeService;
 import io.moodleautopilot.core.lifecycle.Trigger;

@@ -16,6 +16,9 @@ import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
@@ -33,6 +36,9 @@ public final class AwsClients {
     private final Supplier<AutoScalingClient> autoScaling;
     private final Supplier<CloudWatchClient> cloudWatch;
     private final Supplier<CodePipelineClient> codePipeline;
+    private final Supplier<RdsClient> rds;
+    private final Supplier<SecretsManagerClient> secretsManager;
+    private final Supplier<EventBridgeClient> eventBridge;
 
     /** What all clients share: one HTTP client, the region, the credentials, the timeouts. */
     private static final class Shared {
@@ -57,6 +63,9 @@ public final class AwsClients {
         this.autoScaling = client(AutoScalingClient::builder);
         this.cloudWatch = client(CloudWatchClient::builder);
         this.codePipeline = client(CodePipelineClient::builder);
+        this.rds = client(RdsClient::builder);
+        this.secretsManager = client(SecretsManagerClient::builder);
+        this.eventBridge = client(EventBridgeClient::builder);
     }
 
     private <B extends AwsSyncClientBuilder<B, C> & AwsClientBuilder<B, C>, C> Supplier<C> client(Supplier<B> builder) {
@@ -68,17 +77,17 @@ public final class AwsClients {
     }
 
     /**
-     * Builds every client on a background thread, so that the SDK's one-off class loading and
+     * Builds the given clients on a background thread, so that the SDK's one-off class loading and
      * endpoint-rule setup (a few hundred ms on a cold JVM) overlaps with the handler's own
      * initialisation (logging, JSON) instead of following it. A caller that needs a client first
      * simply waits for the build in progress.
      */
-    public AwsClients prewarmInBackground() {
+    @SafeVarargs
+    public final AwsClients prewarmInBackground(Supplier<?>... clients) {
         Thread t = new Thread(() -> {
-            ssm.get();
-            autoScaling.get();
-            cloudWatch.get();
-            codePipeline.get();
+            for (Supplier<?> c : clients) {
+                c.get();
+            }
         }, "aws-clients-prewarm");
         t.setDaemon(true);
         t.start();
@@ -99,6 +108,18 @@ public final class AwsClients {
 
     public Supplier<CodePipelineClient> codePipeline() {
         return codePipeline;
+    }
+
+    public Supplier<RdsClient> rds() {
+        return rds;
+    }
+
+    public Supplier<SecretsManagerClient> secretsManager() {
+        return secretsManager;
+    }
+
+    public Supplier<EventBridgeClient> eventBridge() {
+        return eventBridge;
     }
 
     static <T> Supplier<T> memoize(Supplier<T> factory) {

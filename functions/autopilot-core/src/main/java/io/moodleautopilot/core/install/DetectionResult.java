@@ -1,0 +1,12 @@
+package io.moodleautopilot.core.install;
+
+/**
+ * What one detection saw and did.
+ *
+ * @param phase          null when the database could not be read
+ * @param clusterStatus  the RDS status seen before connecting
+ * @param flagSet        whether this run set the setup flag to Yes
+ */
+public record DetectionResult(InstallPhase phase, String clusterStatus, String probe, boolean flagSet,
+                              boolean scheduleDisabled) {
+}

@@ -1,0 +1,160 @@
+package io.moodleautopilot.detector;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.core.aws.EventBridgeSchedule;
+import io.moodleautopilot.core.aws.ManagedSecretCredentials;
+import io.moodleautopilot.core.aws.RdsCluster;
+import io.moodleautopilot.core.aws.SsmInstallParameters;
+import io.moodleautopilot.core.install.DatabaseException;
+import io.moodleautopilot.core.install.DetectionResult;
+import io.moodleautopilot.core.install.DetectorSettings;
+import io.moodleautopilot.core.install.InstallDetectorService;
+import io.moodleautopilot.core.install.JdbcDatabase;
+import io.moodleautopilot.core.install.LoginPageProbe;
+import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.core.observe.Telemetry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import software.amazon.lambda.powertools.logging.PowertoolsLogging;
+
+/**
+ * Entry point of the minute schedule: classify the install from Moodle's tables and set the setup
+ * flag when it is complete. Everything that decides lives in {@link InstallDetectorService}.
+ */
+public class InstallDetectorHandler implements RequestStreamHandler {
+    /** First static field: the clients build on a background thread while logging and JSON initialise. */
+    private static final AwsClients RUNTIME_CLIENTS;
+    static {
+        AwsClients clients = new AwsClients();
+        RUNTIME_CLIENTS = clients.prewarmInBackground(clients.rds(), clients.ssm(), clients.secretsManager());
+    }
+    private static final Logger LOG = LoggerFactory.getLogger(InstallDetectorHandler.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Map<String, String> env;
+    private final AwsClients clients;
+    private final Telemetry telemetry = new Telemetry();
+    /** Built on the first valid invocation and kept: it holds the cached credentials and the last record. */
+    private volatile InstallDetectorService service;
+
+    public InstallDetectorHandler() {
+        this(System.getenv(), RUNTIME_CLIENTS);
+    }
+
+    public InstallDetectorHandler(Map<String, String> env, AwsClients clients) {
+        this.env = Map.copyOf(env);
+        this.clients = clients;
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        byte[] payload = input.readAllBytes();
+        ObjectNode result = PowertoolsLogging.withLogging(context, () -> handle(payload));
+        output.write(result.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ObjectNode handle(byte[] payload) {
+        String stack = env.getOrDefault("STACK_NAME", "");
+        MDC.put("stack", stack);
+        String rejected = rejection(payload);
+        if (rejected != null) {
+            LOG.error("event rejected, nothing read: {}", rejected);
+            return failure(stack, "REJECTED", "RejectedEvent", rejected);
+        }
+        try {
+            DetectionResult r = service().detect();
+            MDC.put("phase", r.phase().name());
+            telemetry.count(namespace(), stack, "InstallPhase", "Phase", r.phase().name());
+            LOG.info("install phase {} (cluster {}, login page {}){}{}", r.phase(), r.clusterStatus(), r.probe(),
+                    r.flagSet() ? "; setup flag set to Yes" : "", r.scheduleDisabled() ? "; minute schedule disabled" : "");
+            ObjectNode n = outcome(r.flagSet() ? "FLAG_SET" : "OBSERVED", "phase " + r.phase());
+            n.put("phase", r.phase().name());
+            n.put("clusterStatus", r.clusterStatus());
+            n.put("loginPageProbe", r.probe());
+            n.put("flagSet", r.flagSet());
+            n.put("scheduleDisabled", r.scheduleDisabled());
+            return n;
+        } catch (InstallDetectorService.DatabaseNotReadyException e) {
+            LOG.warn("{}", e.getMessage());
+            return failure(stack, "DATABASE_NOT_AVAILABLE", "DatabaseNotAvailable", e.getMessage());
+        } catch (DatabaseException e) {
+            String metric = switch (e.kind()) {
+                case AUTHENTICATION -> "DatabaseAuthenticationFailed";
+                case UNREACHABLE -> "DatabaseUnreachable";
+                case QUERY -> "DatabaseQueryFailed";
+            };
+            LOG.error("could not read Moodle's database, flag untouched: {}", e.getMessage());
+            return failure(stack, "DATABASE_ERROR", metric, e.getMessage());
+        } catch (ConfigurationException e) {
+            LOG.error("configuration error, flag untouched: {}", e.getMessage());
+            return failure(stack, "CONFIGURATION_ERROR", "ConfigurationError", e.getMessage());
+        } catch (RuntimeException e) {
+            // AWS errors after the SDK's retries: the next minute tries again; throwing would only
+            // add Lambda's async retries on top of the schedule.
+            LOG.error("detection failed: {}", e.toString());
+            return failure(stack, "FAILED", "DetectorFailed", e.getClass().getSimpleName());
+        }
+    }
+
+    private InstallDetectorService service() {
+        InstallDetectorService s = service;
+        if (s == null) {
+            DetectorSettings settings = DetectorSettings.load(env);
+            SsmInstallParameters parameters = new SsmInstallParameters(clients.ssm(), settings.setupFlagParameter(),
+                    settings.phaseParameter());
+            s = new InstallDetectorService(parameters, new RdsCluster(clients.rds(), settings.clusterIdentifier()),
+                    new ManagedSecretCredentials(clients.secretsManager(), settings.secretId()),
+                    new JdbcDatabase(settings.target()), parameters, new LoginPageProbe(settings.siteUrl()),
+                    new EventBridgeSchedule(clients.eventBridge(), settings.scheduleRuleName()));
+            service = s;
+        }
+        return s;
+    }
+
+    /** The schedule's event, or a hand-made invoke with an empty object; anything else is refused. */
+    private static String rejection(byte[] payload) {
+        JsonNode event;
+        try {
+            event = MAPPER.readTree(payload);
+        } catch (IOException e) {
+            return "event is not valid JSON";
+        }
+        if (event == null || !event.isObject()) {
+            return "event is not a JSON object";
+        }
+        if (event.isEmpty()) {
+            return null;
+        }
+        if ("Scheduled Event".equals(event.path("detail-type").asText()) && "aws.events".equals(event.path("source").asText())) {
+            return null;
+        }
+        return "not a scheduled event: detail-type '" + event.path("detail-type").asText("") + "'";
+    }
+
+    private ObjectNode failure(String stack, String outcome, String metric, String message) {
+        telemetry.count(namespace(), stack, metric);
+        return outcome(outcome, message);
+    }
+
+    private static ObjectNode outcome(String outcome, String message) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("outcome", outcome);
+        n.put("message", message);
+        return n;
+    }
+
+    private String namespace() {
+        return env.get("POWERTOOLS_METRICS_NAMESPACE");
+    }
+}

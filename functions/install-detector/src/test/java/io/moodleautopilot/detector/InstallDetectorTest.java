@@ -1,0 +1,255 @@
+package io.moodleautopilot.detector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.testbed.AwsCallRecorder;
+import io.moodleautopilot.testbed.AwsGateway;
+import io.moodleautopilot.testbed.CfnTemplate;
+import io.moodleautopilot.testbed.DetectorStack;
+import io.moodleautopilot.testbed.EmbeddedPostgresExtension;
+import io.moodleautopilot.testbed.FunctionRun;
+import io.moodleautopilot.testbed.IamPolicy;
+import io.moodleautopilot.testbed.MariaDbExtension;
+import io.moodleautopilot.testbed.MariaDbServer;
+import io.moodleautopilot.testbed.MoodleSite;
+import io.moodleautopilot.testbed.MotoExtension;
+import io.moodleautopilot.testbed.MotoServer;
+import io.moodleautopilot.testbed.RecordedCall;
+import io.moodleautopilot.testbed.WireMockExtension;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The InstallDetector end to end: real handler, moto, real PostgreSQL and MariaDB with Moodle's tables. */
+@ExtendWith({MotoExtension.class, WireMockExtension.class, EmbeddedPostgresExtension.class, MariaDbExtension.class})
+class InstallDetectorTest {
+    private static final byte[] SCHEDULE = read("scheduled-install-detector.json");
+
+    private static byte[] read(String file) {
+        try {
+            return Files.readAllBytes(CfnTemplate.repositoryRoot().resolve("events").resolve(file));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static FunctionRun.Outcome run(InstallDetectorHandler h) {
+        return FunctionRun.invoke(h, SCHEDULE, "moodle-install-detector", 30_000);
+    }
+
+    private static InstallDetectorHandler handler(DetectorStack stack) {
+        return new InstallDetectorHandler(stack.functionEnvironment(), new AwsClients());
+    }
+
+    private static MoodleSite mariaSite(MariaDbServer maria, String prefix) {
+        return new MoodleSite(MoodleSite.connections(maria.url(), MariaDbServer.USER, MariaDbServer.PASSWORD),
+                MoodleSite.Dialect.MYSQL, prefix);
+    }
+
+    @Test
+    void walksTheWebInstallerOnPostgresAndSetsTheFlagOnceComplete(EmbeddedPostgres pg) {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pg-Secret-123");
+        MoodleSite site = new MoodleSite(MoodleSite.connections(pg.getPostgresDatabase()), MoodleSite.Dialect.POSTGRESQL, "mdl_").drop();
+        InstallDetectorHandler h = handler(stack);
+
+        assertThat(run(h).result().path("phase").asText()).isEqualTo("NOT_INSTALLED");
+        site.pluginsInstalling();
+        assertThat(run(h).result().path("phase").asText()).isEqualTo("INSTALLING");
+        site.drop().wizardAdminSetupPending();
+        assertThat(run(h).result().path("phase").asText()).isEqualTo("ADMIN_SETUP_PENDING");
+        site.drop().wizardSiteSettingsPending();
+        var pending = run(h);
+        assertThat(pending.result().path("phase").asText()).isEqualTo("SITE_SETTINGS_PENDING");
+        assertThat(pending.metrics()).containsExactly("InstallPhase");
+        assertThat(stack.flag().value()).isEqualTo("No");
+        assertThat(stack.ruleEnabled()).isTrue();
+
+        site.setSiteNames("Moodle Autopilot University", "MAU");
+        var done = run(h);
+
+        assertThat(done.outcome()).isEqualTo("FLAG_SET");
+        assertThat(stack.flag().value()).isEqualTo("Yes");
+        assertThat(stack.flag().version()).isEqualTo(2);
+        assertThat(stack.phaseRecord()).contains("\"phase\":\"COMPLETE\"").contains("\"loginPageProbe\":\"not configured\"");
+        assertThat(stack.ruleEnabled()).isFalse();
+
+        var again = AwsCallRecorder.record(() -> run(h));
+        assertThat(again.value().outcome()).isEqualTo("OBSERVED");
+        assertThat(again.calls()).extracting(RecordedCall::action).doesNotContain("ssm:PutParameter");
+        assertThat(stack.flag().version()).isEqualTo(2);
+        site.drop();
+    }
+
+    @Test
+    void aCompleteAuroraMysqlSiteWithItsOwnPrefixIsDetected(MariaDbServer maria) {
+        DetectorStack stack = new DetectorStack("moodle", "auroramysql", maria.port(), MariaDbServer.DATABASE, "lms_")
+                .create(MariaDbServer.USER, MariaDbServer.PASSWORD);
+        MoodleSite site = mariaSite(maria, "lms_").drop().complete();
+
+        var result = run(handler(stack));
+
+        assertThat(result.outcome()).isEqualTo("FLAG_SET");
+        assertThat(stack.flag().value()).isEqualTo("Yes");
+        assertThat(result.allOutput()).doesNotContain(MariaDbServer.PASSWORD);
+        site.drop();
+    }
+
+    @Test
+    void theCliInstallersWindowBeforeTheSiteNamesDoesNotFlip(MariaDbServer maria) {
+        DetectorStack stack = new DetectorStack("moodle", "mysqli", maria.port(), MariaDbServer.DATABASE, "mdl_")
+                .create(MariaDbServer.USER, MariaDbServer.PASSWORD);
+        MoodleSite site = mariaSite(maria, "mdl_").drop().cliBeforeSiteNames();
+
+        assertThat(run(handler(stack)).result().path("phase").asText()).isEqualTo("SITE_SETTINGS_PENDING");
+        assertThat(stack.flag().value()).isEqualTo("No");
+        site.drop();
+    }
+
+    @Test
+    void anUpgradeAfterCompletionNeverTouchesTheFlag(EmbeddedPostgres pg) {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pw-1");
+        MoodleSite site = new MoodleSite(MoodleSite.connections(pg.getPostgresDatabase()), MoodleSite.Dialect.POSTGRESQL, "mdl_")
+                .drop().upgrading();
+        stack.setFlag("Yes");
+
+        var result = AwsCallRecorder.record(() -> run(handler(stack)));
+
+        assertThat(result.value().result().path("phase").asText()).isEqualTo("UPGRADING");
+        assertThat(stack.flag().version()).isEqualTo(2);
+        assertThat(result.calls()).noneMatch(c -> c.action().equals("ssm:PutParameter")
+                && c.resources().get(0).endsWith("IsMoodleSetupCompleted"));
+        site.drop();
+    }
+
+    @Test
+    void aFlagThatIsNeitherYesNorNoIsLeftAlone(EmbeddedPostgres pg) {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pw-1");
+        MoodleSite site = new MoodleSite(MoodleSite.connections(pg.getPostgresDatabase()), MoodleSite.Dialect.POSTGRESQL, "mdl_")
+                .drop().complete();
+        stack.setFlag("maybe");
+
+        assertThat(run(handler(stack)).outcome()).isEqualTo("OBSERVED");
+        assertThat(stack.flag().value()).isEqualTo("maybe");
+        site.drop();
+    }
+
+    @Test
+    void aClusterThatIsNotAvailableIsNotConnectedTo(AwsGateway gateway, MariaDbServer maria) {
+        DetectorStack stack = new DetectorStack("moodle", "auroramysql", maria.port(), MariaDbServer.DATABASE, "mdl_")
+                .create(MariaDbServer.USER, MariaDbServer.PASSWORD);
+        MoodleSite site = mariaSite(maria, "mdl_").drop().complete();
+        gateway.respond("DescribeDBClusters", 200, "text/xml",
+                "<DescribeDBClustersResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\"><DescribeDBClustersResult>"
+                        + "<DBClusters><DBCluster><DBClusterIdentifier>" + stack.cluster + "</DBClusterIdentifier>"
+                        + "<Status>modifying</Status></DBCluster></DBClusters></DescribeDBClustersResult>"
+                        + "<ResponseMetadata><RequestId>8f3c</RequestId></ResponseMetadata></DescribeDBClustersResponse>", 1);
+
+        var result = AwsCallRecorder.record(() -> run(handler(stack)));
+
+        assertThat(result.value().outcome()).isEqualTo("DATABASE_NOT_AVAILABLE");
+        assertThat(result.value().result().path("message").asText()).contains("modifying");
+        assertThat(result.value().metrics()).containsExactly("DatabaseNotAvailable");
+        assertThat(result.calls()).extracting(RecordedCall::action).containsExactly("rds:DescribeDBClusters");
+        assertThat(stack.flag().value()).isEqualTo("No");
+        site.drop();
+    }
+
+    @Test
+    void anUnreachableDatabaseIsAClearErrorAndNoFlip() {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", MotoServer.freePort(), "moodle", "mdl_").create("moodle", "pw-Unreach-9");
+        var result = run(handler(stack));
+        assertThat(result.outcome()).isEqualTo("DATABASE_ERROR");
+        assertThat(result.metrics()).containsExactly("DatabaseUnreachable");
+        assertThat(result.errorLogs()).hasSize(1);
+        assertThat(result.allOutput()).doesNotContain("pw-Unreach-9");
+        assertThat(stack.flag().value()).isEqualTo("No");
+    }
+
+    @Test
+    void wrongCredentialsAreAClearErrorWithoutTheCredential(MariaDbServer maria) {
+        String wrong = "Wrong-pw-That-Must-Not-Leak";
+        DetectorStack stack = new DetectorStack("moodle", "auroramysql", maria.port(), MariaDbServer.DATABASE, "mdl_")
+                .create(MariaDbServer.USER, wrong);
+        var result = run(handler(stack));
+        assertThat(result.outcome()).isEqualTo("DATABASE_ERROR");
+        assertThat(result.metrics()).containsExactly("DatabaseAuthenticationFailed");
+        assertThat(result.allOutput()).doesNotContain(wrong).doesNotContain(MariaDbServer.PASSWORD);
+        assertThat(stack.flag().value()).isEqualTo("No");
+    }
+
+    @Test
+    void aRotatedSecretIsReadAgainAfterAnAuthenticationFailure(MariaDbServer maria) {
+        DetectorStack stack = new DetectorStack("moodle", "auroramysql", maria.port(), MariaDbServer.DATABASE, "mdl_")
+                .create(MariaDbServer.USER, MariaDbServer.PASSWORD);
+        MoodleSite site = mariaSite(maria, "mdl_").drop().wizardSiteSettingsPending();
+        InstallDetectorHandler h = handler(stack);
+        assertThat(run(h).result().path("phase").asText()).isEqualTo("SITE_SETTINGS_PENDING"); // login now cached
+
+        String rotated = "Rotated-pw-2";
+        maria.admin("ALTER USER '" + MariaDbServer.USER + "'@'%' IDENTIFIED BY '" + rotated + "'");
+        try {
+            stack.setSecret(MariaDbServer.USER, rotated);
+            var result = AwsCallRecorder.record(() -> run(h));
+            assertThat(result.value().result().path("phase").asText()).isEqualTo("SITE_SETTINGS_PENDING");
+            assertThat(result.calls()).extracting(RecordedCall::action).containsOnlyOnce("secretsmanager:GetSecretValue");
+            assertThat(result.value().allOutput()).doesNotContain(rotated);
+        } finally {
+            maria.admin("ALTER USER '" + MariaDbServer.USER + "'@'%' IDENTIFIED BY '" + MariaDbServer.PASSWORD + "'");
+            site.drop();
+        }
+    }
+
+    @Test
+    void aMissingSecretIsAConfigurationError(EmbeddedPostgres pg) {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pw-1");
+        stack.deleteSecret();
+        var result = run(handler(stack));
+        assertThat(result.outcome()).isEqualTo("CONFIGURATION_ERROR");
+        assertThat(result.result().path("message").asText()).contains("does not exist");
+        assertThat(result.metrics()).containsExactly("ConfigurationError");
+        assertThat(stack.flag().value()).isEqualTo("No");
+    }
+
+    @Test
+    void foreignEventsAreRejected(EmbeddedPostgres pg) {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pw-1");
+        for (String e : List.of("{oops", "[]", "{\"detail-type\":\"Parameter Store Change\",\"source\":\"aws.ssm\"}")) {
+            var result = AwsCallRecorder.record(() -> FunctionRun.invoke(handler(stack), e.getBytes(), "f", 30_000));
+            assertThat(result.value().outcome()).isEqualTo("REJECTED");
+            assertThat(result.value().metrics()).containsExactly("RejectedEvent");
+            assertThat(result.calls()).isEmpty();
+        }
+    }
+
+    @Test
+    void everyCallIsAllowedByTheTemplatesPolicyAndEveryGrantIsUsed(EmbeddedPostgres pg, MariaDbServer maria) {
+        DetectorStack stack = new DetectorStack("moodle", "auroramysql", maria.port(), MariaDbServer.DATABASE, "mdl_")
+                .create(MariaDbServer.USER, MariaDbServer.PASSWORD);
+        MoodleSite site = mariaSite(maria, "mdl_").drop().wizardSiteSettingsPending();
+        InstallDetectorHandler h = handler(stack);
+        List<RecordedCall> calls = new ArrayList<>(AwsCallRecorder.record(() -> {
+            run(h);
+            site.setSiteNames("Moodle Autopilot University", "MAU");
+            run(h);
+        }).calls());
+        IamPolicy policy = stack.functionPolicy();
+
+        assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
+        assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
+        assertThat(policy.actionsOnAnyResource()).isEmpty();
+        assertThat(new DetectorStack("other", "pgsql", 5432, "moodle", "mdl_").create("u", "p").functionPolicy()
+                .violations(calls)).isNotEmpty();
+        site.drop();
+    }
+
+    @Test
+    void theTemplateRunsTheDetectorOneAtATimeInTheVpc() {
+        Map<String, Object> props = CfnTemplate.load().properties(DetectorStack.FUNCTION);
+        assertThat(props).containsEntry("ReservedConcurrentExecutions", 1).containsKey("VpcConfig");
+    }
+}

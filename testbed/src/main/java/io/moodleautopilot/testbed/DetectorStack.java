@@ -1,0 +1,124 @@
+package io.moodleautopilot.testbed;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+
+/**
+ * What the InstallDetector needs, in the emulator as the stack (and the base infrastructure) would
+ * have it: the setup flag, an Aurora cluster, its managed secret, the minute schedule rule; plus the
+ * function's environment and policy from template.yaml for a database that really runs locally.
+ */
+public final class DetectorStack {
+    public static final String FUNCTION = "InstallDetectorFunction";
+    public final String name;
+    public final String cluster;
+    public final String rule;
+    private final Map<String, String> params = new LinkedHashMap<>();
+    private String secretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:unset";
+    private final CfnTemplate template = CfnTemplate.load();
+
+    /**
+     * @param engine Moodle's dbtype (pgsql, auroramysql, ...); the local server runs without TLS,
+     *               so the environment's DB_TLS is "disable" (the template allows only TLS modes)
+     */
+    public DetectorStack(String name, String engine, int port, String database, String prefix) {
+        this.name = name;
+        this.cluster = name + "-db";
+        this.rule = name + "-install-detector";
+        params.putAll(Map.of("DatabaseClusterIdentifier", cluster, "DatabaseEngine", engine,
+                "DatabaseEndpoint", "127.0.0.1", "DatabasePort", String.valueOf(port), "DatabaseName", database,
+                "DatabaseTablePrefix", prefix, "VpcId", "vpc-12345678", "DatabaseSecurityGroupId", "sg-12345678"));
+    }
+
+    private static <B extends AwsClientBuilder<B, C>, C> C fixture(B builder) {
+        return builder.overrideConfiguration(c -> c.putExecutionAttribute(AwsCallRecorder.NOT_RECORDED, true)).build();
+    }
+
+    private CfnTemplate.Resolver resolver() {
+        Map<String, String> p = new LinkedHashMap<>(params);
+        p.put("DatabaseSecretArn", secretArn);
+        return new CfnTemplate.Resolver(template, name, p,
+                Map.of("SetupCompletedParameter", flagParameter(), "InstallDetectorSecurityGroup.GroupId", "sg-87654321"));
+    }
+
+    public Map<String, String> functionEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>(template.functionEnvironment(FUNCTION, resolver()));
+        env.put("DB_TLS", "disable");
+        return env;
+    }
+
+    public IamPolicy functionPolicy() {
+        return template.functionPolicy(FUNCTION, resolver());
+    }
+
+    public String flagParameter() {
+        return "/Moodle/" + name + "/IsMoodleSetupCompleted";
+    }
+
+    public String phaseParameter() {
+        return "/Moodle/" + name + "/Automation/InstallPhase";
+    }
+
+    public DetectorStack create(String dbUser, String dbPassword) {
+        try (SsmClient ssm = fixture(SsmClient.builder()); RdsClient rds = fixture(RdsClient.builder());
+             EventBridgeClient events = fixture(EventBridgeClient.builder())) {
+            ssm.putParameter(r -> r.name(flagParameter()).value("No").type(ParameterType.STRING));
+            rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-postgresql")
+                    .masterUsername(dbUser).masterUserPassword("unused-by-the-detector-1"));
+            events.putRule(r -> r.name(rule).scheduleExpression("rate(1 minute)"));
+        }
+        setSecret(dbUser, dbPassword);
+        return this;
+    }
+
+    /** Creates or updates the cluster's managed secret, in Aurora's JSON shape. */
+    public void setSecret(String user, String password) {
+        String json = "{\"engine\":\"postgres\",\"username\":\"" + user + "\",\"password\":\"" + password + "\"}";
+        try (SecretsManagerClient sm = fixture(SecretsManagerClient.builder())) {
+            if (secretArn.endsWith(":unset")) {
+                secretArn = sm.createSecret(r -> r.name("rds!cluster-" + cluster).secretString(json)).arn();
+            } else {
+                sm.putSecretValue(r -> r.secretId(secretArn).secretString(json));
+            }
+        }
+    }
+
+    public void deleteSecret() {
+        try (SecretsManagerClient sm = fixture(SecretsManagerClient.builder())) {
+            sm.deleteSecret(r -> r.secretId(secretArn).forceDeleteWithoutRecovery(true));
+        }
+    }
+
+    public void setFlag(String value) {
+        try (SsmClient ssm = fixture(SsmClient.builder())) {
+            ssm.putParameter(r -> r.name(flagParameter()).value(value).type(ParameterType.STRING).overwrite(true));
+        }
+    }
+
+    public software.amazon.awssdk.services.ssm.model.Parameter flag() {
+        try (SsmClient ssm = fixture(SsmClient.builder())) {
+            return ssm.getParameter(r -> r.name(flagParameter())).parameter();
+        }
+    }
+
+    public String phaseRecord() {
+        try (SsmClient ssm = fixture(SsmClient.builder())) {
+            return ssm.getParameter(r -> r.name(phaseParameter())).parameter().value();
+        } catch (ParameterNotFoundException e) {
+            return null;
+        }
+    }
+
+    public boolean ruleEnabled() {
+        try (EventBridgeClient events = fixture(EventBridgeClient.builder())) {
+            return "ENABLED".equals(events.describeRule(r -> r.name(rule)).stateAsString());
+        }
+    }
+}
