@@ -16,26 +16,42 @@ import java.util.Properties;
 public final class MoodleDatabaseReader {
 
     public MoodleSnapshot read(DatabaseTarget target, Credentials credentials) {
+        return read(target.jdbcUrl(), target.engine(), target.prefix(), credentials,
+                target.engine() + " at " + target.host() + ":" + target.port() + "/" + target.database());
+    }
+
+    /**
+     * @param where how to name the database in an error message (never the URL, which an operator
+     *              may have written with a password in it)
+     */
+    public MoodleSnapshot read(String jdbcUrl, DatabaseEngine engine, String prefix, Credentials credentials,
+                               String where) {
         Properties props = new Properties();
-        props.setProperty("user", credentials.username());
-        props.setProperty("password", credentials.password());
-        try (Connection c = DriverManager.getConnection(target.jdbcUrl(), props)) {
+        if (credentials.username() != null && !credentials.username().isEmpty()) {
+            props.setProperty("user", credentials.username());
+        }
+        if (credentials.password() != null) {
+            props.setProperty("password", credentials.password());
+        }
+        String query = SnapshotQuery.forPrefix(prefix);
+        try (Connection c = DriverManager.getConnection(jdbcUrl, props)) {
             c.setReadOnly(true);
             c.setAutoCommit(false);
             try {
-                return snapshot(c, target);
+                return snapshot(c, engine, prefix, query);
             } finally {
                 c.rollback();
             }
         } catch (SQLException e) {
-            throw translate(e, target);
+            throw translate(e, where);
         }
     }
 
-    private static MoodleSnapshot snapshot(Connection c, DatabaseTarget target) throws SQLException {
+    private static MoodleSnapshot snapshot(Connection c, DatabaseEngine engine, String prefix, String query)
+            throws SQLException {
         try (Statement st = c.createStatement()) {
             st.setQueryTimeout(DatabaseTarget.STATEMENT_TIMEOUT_SECONDS);
-            try (ResultSet rs = st.executeQuery(SnapshotQuery.forPrefix(target.prefix()))) {
+            try (ResultSet rs = st.executeQuery(query)) {
                 rs.next();
                 return new MoodleSnapshot(true, rs.getString("version"), rs.getString("rolesactive"),
                         rs.getLong("upgraderunning") > 0, rs.getLong("adminsetuppending") > 0,
@@ -48,8 +64,8 @@ public final class MoodleDatabaseReader {
         }
         // Only when a table is missing: a second, rare round trip to tell "empty" from "being created".
         c.rollback(); // PostgreSQL aborts the transaction on the failed statement
-        try (PreparedStatement ps = c.prepareStatement(SnapshotQuery.configTableExists(target.engine()))) {
-            ps.setString(1, target.prefix() + "config");
+        try (PreparedStatement ps = c.prepareStatement(SnapshotQuery.configTableExists(engine))) {
+            ps.setString(1, prefix + "config");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) > 0 ? MoodleSnapshot.tablesBeingCreated() : MoodleSnapshot.emptyDatabase();
@@ -62,9 +78,8 @@ public final class MoodleDatabaseReader {
         return "42P01".equals(e.getSQLState()) || "42S02".equals(e.getSQLState()) || e.getErrorCode() == 1146;
     }
 
-    private static DatabaseException translate(SQLException e, DatabaseTarget target) {
+    private static DatabaseException translate(SQLException e, String where) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        String where = target.engine() + " at " + target.host() + ":" + target.port() + "/" + target.database();
         if (state.startsWith("28") || e.getErrorCode() == 1045) {
             return new DatabaseException(DatabaseException.Kind.AUTHENTICATION,
                     "authentication failed for " + where + " (SQLState " + state + ")", null);
