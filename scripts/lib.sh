@@ -25,6 +25,8 @@ ensure_java() {
     if [ -n "$major" ] && [ "$major" -ge 21 ]; then
       export JAVA_HOME="$c"
       export PATH="$JAVA_HOME/bin:$PATH"
+      # Maven's bundled Guava warns about sun.misc.Unsafe on JDK 24+; the warning is Maven's, not ours.
+      if [ "$major" -ge 24 ]; then export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"; fi
       return 0
     fi
   done
@@ -73,7 +75,7 @@ ensure_built() {
   if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/functions" "$ROOT/testbed" "$ROOT/tools" \
         -newer "$stamp" \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) -print -quit)" ]; then
     say "== building (mvn install -DskipTests)"
-    (cd "$ROOT" && mvn -B -q install -DskipTests) || die "the build failed"
+    (cd "$ROOT" && mvn -B -q -Dstyle.color=never install -DskipTests) || die "the build failed"
     touch "$stamp"
   fi
 }

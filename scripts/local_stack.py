@@ -33,6 +33,8 @@ STACK = os.environ.get("AUTOPILOT_STACK", "moodle")
 ARTIFACT_BUCKET = "autopilot-local-artifacts"
 PIPELINE = STACK + "-deploy"
 os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the SAM translator resolves pseudo parameters from it
+# The local PostgreSQL runs without TLS; in AWS the template allows only TLS modes.
+LOCAL_ENV_OVERRIDES = {"InstallDetectorFunction": {"DB_TLS": "disable"}}
 # What moto's CloudFormation cannot create: made with the SDK (alarms) or run through the
 # project's own invoke (custom resources, which would need moto to run a Lambda in Docker).
 # moto 5.2.1 skips both types silently in a stack.
@@ -179,13 +181,26 @@ def local_parameters():
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=REGION + z)["Subnet"]["SubnetId"]
                for i, z in enumerate("ab", start=1)]
     sg = ec2.create_security_group(GroupName=STACK + "-web", Description="web tier", VpcId=vpc)["GroupId"]
+    db_sg = ec2.create_security_group(GroupName=STACK + "-db", Description="database", VpcId=vpc)["GroupId"]
+    # Moodle's database: the embedded PostgreSQL the gateway process started, registered as an
+    # Aurora cluster with its managed secret, as the base infrastructure will create them.
+    s = state()
+    cluster = STACK + "-db"
+    client("rds").create_db_cluster(DBClusterIdentifier=cluster, Engine="aurora-postgresql",
+                                    MasterUsername="postgres", MasterUserPassword="local-unused-1")
+    secret = client("secretsmanager").create_secret(
+        Name=f"rds!cluster-{cluster}",
+        SecretString=json.dumps({"engine": "postgres", "username": "postgres", "password": "local-db-password"}))["ARN"]
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     client("ssm").put_parameter(Name="/autopilot/local/web-image", Value=image, Type="String", Overwrite=True)
     return {"WebSubnetIds": ",".join(subnets), "WebSecurityGroupId": sg,
             "WebImageId": "/autopilot/local/web-image", "PipelineName": PIPELINE,
             # A serverless Valkey endpoint: the demo shows sessions moving to it, with TLS.
             "SessionCacheEngine": "serverless",
-            "SessionCacheEndpoint": f"{STACK}-sessions-x1y2z3.serverless.use1.cache.amazonaws.com"}
+            "SessionCacheEndpoint": f"{STACK}-sessions-x1y2z3.serverless.use1.cache.amazonaws.com",
+            "DatabaseClusterIdentifier": cluster, "DatabaseSecretArn": secret, "DatabaseEngine": "pgsql",
+            "DatabaseEndpoint": "127.0.0.1", "DatabasePort": str(s["postgresPort"]), "DatabaseName": "postgres",
+            "DatabaseSecurityGroupId": db_sg, "VpcId": vpc}
 
 
 def deploy():
@@ -277,6 +292,7 @@ def function_definition(logical_id):
     resolver = Resolver(dict(s["params"]), physical)
     props = res["Properties"]
     env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
+    env.update(LOCAL_ENV_OVERRIDES.get(logical_id, {}))
     return props["Handler"], env, resolver(props.get("FunctionName", logical_id)), int(props.get("Timeout", 3))
 
 
@@ -434,9 +450,40 @@ def demo():
             return f"flag set to {value!r} (version {version}); " + " | ".join(out)
         return act
 
-    step("installation complete: flag set to Yes, event routed by the rule's own pattern", deliver("Yes"),
-         lambda s: s["group"] == "2/4/2" and s["alarms"] == "on" and s["status"]["phase"] == "PRODUCTION"
-         and s["status"]["pipelineExecutionId"])
+    def moodle(phase):
+        st = state()
+        subprocess.run([st["java"], "-cp", st["toolsClasspath"], "io.moodleautopilot.tools.LocalMoodleSite",
+                        f"jdbc:postgresql://127.0.0.1:{st['postgresPort']}/postgres", "postgres", phase],
+                       check=True, capture_output=True)
+
+    def detect(phase):
+        def act():
+            moodle(phase)
+            before = client("ssm").get_parameter(Name=flag)["Parameter"]["Version"]
+            result, _ = invoke("InstallDetectorFunction", ROOT / "events" / "scheduled-install-detector.json", quiet=True)
+            out = f"Moodle's database: {phase}; InstallDetector (minute schedule) saw {result.get('phase')}"
+            after = client("ssm").get_parameter(Name=flag)["Parameter"]["Version"]
+            if after != before:
+                # Parameter Store emits this event for the detector's write; EventBridge routes it.
+                event = parameter_store_change(flag, "Update")
+                path = STATE / "event-parameter-store-change.json"
+                path.write_text(json.dumps(event))
+                for rule, logical in route(event):
+                    conv, _ = invoke(logical, path, quiet=True)
+                    out += (f"\n          detector set the flag to Yes (version {after}); rule {rule} -> {logical}: "
+                            f"{conv['outcome']}; " + "; ".join(conv.get("actions", [])))
+            return out
+        return act
+
+    for phase, seen in (("empty", "NOT_INSTALLED"), ("plugins-installing", "INSTALLING"),
+                        ("admin-setup-pending", "ADMIN_SETUP_PENDING"),
+                        ("site-settings-pending", "SITE_SETTINGS_PENDING")):
+        step(f"Moodle installing: detector sees {seen}, flag stays No", detect(phase),
+             lambda s: s["flag"] == "No" and s["group"] == "1/1/1")
+    step("installation complete: the detector sets the flag, the rule routes the change to the converger",
+         detect("complete"),
+         lambda s: s["flag"] == "Yes" and s["group"] == "2/4/2" and s["alarms"] == "on"
+         and s["status"]["phase"] == "PRODUCTION" and s["status"]["pipelineExecutionId"])
     execution = snapshot()["status"]["pipelineExecutionId"]
 
     def replay():
@@ -461,7 +508,8 @@ def demo():
     if failures:
         print("demo FAILED at: " + "; ".join(failures))
         sys.exit(1)
-    print(f"demo passed in {time.monotonic() - t0:.1f} s: 1/1/1 -> production -> replay no-op -> 1/1/1")
+    print(f"demo passed in {time.monotonic() - t0:.1f} s: install phases detected -> flag set -> 1/1/1 -> production "
+          "-> replay no-op -> 1/1/1")
 
 
 def status_cmd():

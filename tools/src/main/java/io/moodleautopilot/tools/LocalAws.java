@@ -10,7 +10,10 @@ import java.util.List;
  * The local stack's AWS endpoint: the same WireMock gateway the tests use, in front of a running
  * moto_server, with the stand-ins for what moto lacks. Runs until killed.
  *
- * <p>Usage: {@code LocalAws --moto URL --port N [--pipeline NAME]...}
+ * <p>With {@code --postgres FILE} it also starts a real PostgreSQL (the embedded default for Moodle's
+ * database) and writes its port to FILE.
+ *
+ * <p>Usage: {@code LocalAws --moto URL --port N [--pipeline NAME]... [--postgres FILE]}
  */
 public final class LocalAws {
     private LocalAws() {
@@ -20,11 +23,13 @@ public final class LocalAws {
         String moto = null;
         int port = 0;
         List<String> pipelines = new ArrayList<>();
+        String postgresFile = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--moto" -> moto = args[i + 1];
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--pipeline" -> pipelines.add(args[i + 1]);
+                case "--postgres" -> postgresFile = args[i + 1];
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -38,6 +43,16 @@ public final class LocalAws {
         CodePipelineStandIn codePipeline = new CodePipelineStandIn();
         pipelines.forEach(codePipeline::createPipeline);
         AwsGateway gateway = new AwsGateway(moto, List.of(codePipeline, new AlarmActionsStandIn(moto)), port);
+        if (postgresFile != null) {
+            try {
+                var pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+                java.nio.file.Files.writeString(java.nio.file.Path.of(postgresFile), String.valueOf(pg.getPort()));
+                System.out.println("PostgreSQL for Moodle's database on 127.0.0.1:" + pg.getPort());
+            } catch (java.io.IOException e) {
+                System.err.println("embedded PostgreSQL did not start: " + e.getMessage());
+                System.exit(1);
+            }
+        }
         System.out.println("local AWS endpoint ready at " + gateway.url() + " (moto at " + moto + ")");
         System.out.flush();
         Thread.currentThread().join();
