@@ -37,6 +37,11 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
     private static final List<RecordedCall> CALLS = new CopyOnWriteArrayList<>();
     private static volatile boolean recording;
 
+    /** Builds a client for test infrastructure (fixtures, stand-ins): its calls are never recorded. */
+    public static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>, C> C unrecorded(B builder) {
+        return builder.overrideConfiguration(c -> c.putExecutionAttribute(NOT_RECORDED, true)).build();
+    }
+
     /** Runs {@code work} and returns it with the calls it made. Not reentrant; tests run one at a time. */
     public static synchronized <T> Recorded<T> record(Supplier<T> work) {
         CALLS.clear();

@@ -51,10 +51,6 @@ public final class ConvergerStack {
         this(name, Map.of());
     }
 
-    /** Fixture clients are test infrastructure: their calls are not the function's and are not recorded. */
-    private static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>, C> C fixture(B builder) {
-        return builder.overrideConfiguration(c -> c.putExecutionAttribute(AwsCallRecorder.NOT_RECORDED, true)).build();
-    }
 
     public Map<String, String> functionEnvironment() {
         return template.functionEnvironment(FUNCTION, resolver);
@@ -78,8 +74,8 @@ public final class ConvergerStack {
 
     /** Install mode as the stack creates it: 1/1/1, scaling alarms with actions off, flag "No". */
     public ConvergerStack create() {
-        try (Ec2Client ec2 = fixture(Ec2Client.builder()); AutoScalingClient asg = fixture(AutoScalingClient.builder());
-             CloudWatchClient cw = fixture(CloudWatchClient.builder()); SsmClient ssm = fixture(SsmClient.builder())) {
+        try (Ec2Client ec2 = AwsCallRecorder.unrecorded(Ec2Client.builder()); AutoScalingClient asg = AwsCallRecorder.unrecorded(AutoScalingClient.builder());
+             CloudWatchClient cw = AwsCallRecorder.unrecorded(CloudWatchClient.builder()); SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             String lt = name + "-web";
             ec2.createLaunchTemplate(r -> r.launchTemplateName(lt)
                     .launchTemplateData(d -> d.imageId("ami-12c6146b").instanceType("t4g.medium")));
@@ -103,20 +99,20 @@ public final class ConvergerStack {
     }
 
     public long setFlag(String value) {
-        try (SsmClient ssm = fixture(SsmClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             return ssm.putParameter(r -> r.name(flagParameter()).value(value).type(ParameterType.STRING)
                     .overwrite(true)).version();
         }
     }
 
     public void deleteFlag() {
-        try (SsmClient ssm = fixture(SsmClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             ssm.deleteParameter(r -> r.name(flagParameter()));
         }
     }
 
     public AutoScalingGroup group() {
-        try (AutoScalingClient asg = fixture(AutoScalingClient.builder())) {
+        try (AutoScalingClient asg = AwsCallRecorder.unrecorded(AutoScalingClient.builder())) {
             return asg.describeAutoScalingGroups(r -> r.autoScalingGroupNames(webGroup)).autoScalingGroups().get(0);
         }
     }
@@ -127,14 +123,14 @@ public final class ConvergerStack {
     }
 
     public void setLimits(int min, int max, int desired) {
-        try (AutoScalingClient asg = fixture(AutoScalingClient.builder())) {
+        try (AutoScalingClient asg = AwsCallRecorder.unrecorded(AutoScalingClient.builder())) {
             asg.updateAutoScalingGroup(r -> r.autoScalingGroupName(webGroup).minSize(min).maxSize(max)
                     .desiredCapacity(desired));
         }
     }
 
     public Map<String, Boolean> alarmActions() {
-        try (CloudWatchClient cw = fixture(CloudWatchClient.builder())) {
+        try (CloudWatchClient cw = AwsCallRecorder.unrecorded(CloudWatchClient.builder())) {
             Map<String, Boolean> out = new LinkedHashMap<>();
             for (MetricAlarm a : cw.describeAlarms(r -> r.alarmNames(cpuHighAlarm, cpuLowAlarm)).metricAlarms()) {
                 out.put(a.alarmName(), a.actionsEnabled());
@@ -145,7 +141,7 @@ public final class ConvergerStack {
 
     /** The parameter's value, or null when it does not exist. */
     public String parameter(String parameterName) {
-        try (SsmClient ssm = fixture(SsmClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             return ssm.getParameter(r -> r.name(parameterName)).parameter().value();
         } catch (ParameterNotFoundException e) {
             return null;
@@ -153,7 +149,7 @@ public final class ConvergerStack {
     }
 
     public Parameter parameterWithVersion(String parameterName) {
-        try (SsmClient ssm = fixture(SsmClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             return ssm.getParameter(r -> r.name(parameterName)).parameter();
         }
     }

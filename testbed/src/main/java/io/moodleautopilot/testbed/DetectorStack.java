@@ -2,7 +2,6 @@ package io.moodleautopilot.testbed;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -37,9 +36,6 @@ public final class DetectorStack {
                 "DatabaseTablePrefix", prefix, "VpcId", "vpc-12345678", "DatabaseSecurityGroupId", "sg-12345678"));
     }
 
-    private static <B extends AwsClientBuilder<B, C>, C> C fixture(B builder) {
-        return builder.overrideConfiguration(c -> c.putExecutionAttribute(AwsCallRecorder.NOT_RECORDED, true)).build();
-    }
 
     private CfnTemplate.Resolver resolver() {
         Map<String, String> p = new LinkedHashMap<>(params);
@@ -67,8 +63,8 @@ public final class DetectorStack {
     }
 
     public DetectorStack create(String dbUser, String dbPassword) {
-        try (SsmClient ssm = fixture(SsmClient.builder()); RdsClient rds = fixture(RdsClient.builder());
-             EventBridgeClient events = fixture(EventBridgeClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder()); RdsClient rds = AwsCallRecorder.unrecorded(RdsClient.builder());
+             EventBridgeClient events = AwsCallRecorder.unrecorded(EventBridgeClient.builder())) {
             ssm.putParameter(r -> r.name(flagParameter()).value("No").type(ParameterType.STRING));
             rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-postgresql")
                     .masterUsername(dbUser).masterUserPassword("unused-by-the-detector-1"));
@@ -81,7 +77,7 @@ public final class DetectorStack {
     /** Creates or updates the cluster's managed secret, in Aurora's JSON shape. */
     public void setSecret(String user, String password) {
         String json = "{\"engine\":\"postgres\",\"username\":\"" + user + "\",\"password\":\"" + password + "\"}";
-        try (SecretsManagerClient sm = fixture(SecretsManagerClient.builder())) {
+        try (SecretsManagerClient sm = AwsCallRecorder.unrecorded(SecretsManagerClient.builder())) {
             if (secretArn.endsWith(":unset")) {
                 secretArn = sm.createSecret(r -> r.name("rds!cluster-" + cluster).secretString(json)).arn();
             } else {
@@ -91,25 +87,25 @@ public final class DetectorStack {
     }
 
     public void deleteSecret() {
-        try (SecretsManagerClient sm = fixture(SecretsManagerClient.builder())) {
+        try (SecretsManagerClient sm = AwsCallRecorder.unrecorded(SecretsManagerClient.builder())) {
             sm.deleteSecret(r -> r.secretId(secretArn).forceDeleteWithoutRecovery(true));
         }
     }
 
     public void setFlag(String value) {
-        try (SsmClient ssm = fixture(SsmClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             ssm.putParameter(r -> r.name(flagParameter()).value(value).type(ParameterType.STRING).overwrite(true));
         }
     }
 
     public software.amazon.awssdk.services.ssm.model.Parameter flag() {
-        try (SsmClient ssm = fixture(SsmClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             return ssm.getParameter(r -> r.name(flagParameter())).parameter();
         }
     }
 
     public String phaseRecord() {
-        try (SsmClient ssm = fixture(SsmClient.builder())) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             return ssm.getParameter(r -> r.name(phaseParameter())).parameter().value();
         } catch (ParameterNotFoundException e) {
             return null;
@@ -117,7 +113,7 @@ public final class DetectorStack {
     }
 
     public boolean ruleEnabled() {
-        try (EventBridgeClient events = fixture(EventBridgeClient.builder())) {
+        try (EventBridgeClient events = AwsCallRecorder.unrecorded(EventBridgeClient.builder())) {
             return "ENABLED".equals(events.describeRule(r -> r.name(rule)).stateAsString());
         }
     }
