@@ -55,16 +55,20 @@ ensure_venv() {
   export MOTO_SERVER="$venv/bin/moto_server"
 }
 
-# Debian's mariadb-server, for the InstallDetector's MySQL-family tests (the tests start their own
-# server in a temporary directory; the package's service is not used).
-ensure_mariadb() {
-  if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then return 0; fi
+# Debian packages the tests use: mariadb-server (the InstallDetector's MySQL-family tests start
+# their own server in a temporary directory; the package's service is not used) and openssl (a
+# certificate for the TLS tests).
+ensure_test_packages() {
+  local missing=()
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "== installing mariadb-server (Debian package)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null) \
-      || die "apt-get install mariadb-server failed"
+    say "== installing ${missing[*]} (Debian packages)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+      || die "apt-get install ${missing[*]} failed"
   else
-    die "MariaDB server not found: install Debian's mariadb-server (e.g. 'sudo apt-get install mariadb-server')."
+    die "missing: ${missing[*]}; install them (e.g. 'sudo apt-get install ${missing[*]}')."
   fi
 }
 
