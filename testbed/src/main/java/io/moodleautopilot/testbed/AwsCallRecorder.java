@@ -115,6 +115,8 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
                             : "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r.secretId());
             case software.amazon.awssdk.services.eventbridge.model.DisableRuleRequest r ->
                     List.of("arn:aws:events:" + region + ":" + account + ":rule/" + r.name());
+            case software.amazon.awssdk.services.eventbridge.model.EnableRuleRequest r ->
+                    List.of("arn:aws:events:" + region + ":" + account + ":rule/" + r.name());
             case StartPipelineExecutionRequest r -> List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
             // Recorded as a resource no policy grants, so the IAM proof fails and names the request:
             // a new AWS call must come with its mapping here and its permission in template.yaml.

@@ -10,6 +10,8 @@ import software.amazon.awssdk.services.cloudwatch.model.ComparisonOperator;
 import software.amazon.awssdk.services.cloudwatch.model.MetricAlarm;
 import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.eventbridge.model.RuleState;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.Parameter;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
@@ -95,6 +97,13 @@ public final class ConvergerStack {
             }
             ssm.putParameter(r -> r.name(flagParameter()).value("No").type(ParameterType.STRING));
         }
+        String detectorRule = functionEnvironment().getOrDefault("INSTALL_DETECTOR_RULE", "");
+        if (!detectorRule.isEmpty()) {
+            try (EventBridgeClient events = AwsCallRecorder.unrecorded(EventBridgeClient.builder())) {
+                // As the detector leaves it once the site is installed.
+                events.putRule(r -> r.name(detectorRule).scheduleExpression("rate(1 minute)").state(RuleState.DISABLED));
+            }
+        }
         return this;
     }
 
@@ -126,6 +135,12 @@ public final class ConvergerStack {
         try (AutoScalingClient asg = AwsCallRecorder.unrecorded(AutoScalingClient.builder())) {
             asg.updateAutoScalingGroup(r -> r.autoScalingGroupName(webGroup).minSize(min).maxSize(max)
                     .desiredCapacity(desired));
+        }
+    }
+
+    public boolean detectorRuleEnabled() {
+        try (EventBridgeClient events = AwsCallRecorder.unrecorded(EventBridgeClient.builder())) {
+            return events.describeRule(r -> r.name(name + "-install-detector")).state() == RuleState.ENABLED;
         }
     }
 

@@ -9,6 +9,7 @@ import io.moodleautopilot.core.aws.AutoScalingWebGroup;
 import io.moodleautopilot.core.aws.AwsClients;
 import io.moodleautopilot.core.aws.CloudWatchScalingAlarms;
 import io.moodleautopilot.core.aws.CodePipelineStarter;
+import io.moodleautopilot.core.aws.EventBridgeSchedule;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.observe.Telemetry;
@@ -102,6 +103,7 @@ public class LifecycleConvergerHandler implements RequestStreamHandler {
                 new AutoScalingWebGroup(clients.autoScaling(), settings.webGroupName()),
                 new CloudWatchScalingAlarms(clients.cloudWatch(), settings.scalingAlarmNames()),
                 new CodePipelineStarter(clients.codePipeline(), settings.pipelineName()),
+                new EventBridgeSchedule(clients.eventBridge(), settings.installDetectorRule()),
                 clock);
         return switch (invocation) {
             case Invocation.Rejected r -> rejected(r, stack);

@@ -52,12 +52,13 @@ class LeastPrivilegeTest {
 
     @Test
     void everyCallIsAllowedAndEveryGrantIsUsed(CodePipelineStandIn pipelines) {
-        ConvergerStack stack = new ConvergerStack("moodle").create();
+        // With a database, so the stack has an InstallDetector whose schedule the converger resumes.
+        ConvergerStack stack = new ConvergerStack("moodle", java.util.Map.of("DatabaseClusterIdentifier", "moodle-db")).create();
         IamPolicy policy = stack.functionPolicy();
 
         List<RecordedCall> calls = everyPath(stack, pipelines);
 
-        assertThat(calls).extracting(RecordedCall::action).contains(
+        assertThat(calls).extracting(RecordedCall::action).contains("events:EnableRule",
                 "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters",
                 "autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup",
                 "cloudwatch:DescribeAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
@@ -85,6 +86,16 @@ class LeastPrivilegeTest {
                         + "autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/other-web")
                 .anyMatch(v -> v.startsWith("ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/other/"))
                 .anyMatch(v -> v.startsWith("codepipeline:StartPipelineExecution"));
+    }
+
+    @Test
+    void withoutADatabaseThereIsNoDetectorToResumeAndNoPermissionForIt(CodePipelineStandIn pipelines) {
+        ConvergerStack stack = new ConvergerStack("moodle").create();
+        List<RecordedCall> calls = everyPath(stack, pipelines);
+        assertThat(calls).extracting(RecordedCall::action).doesNotContain("events:EnableRule");
+        assertThat(stack.functionPolicy().statements()).flatExtracting(IamPolicy.Statement::actions)
+                .doesNotContain("events:EnableRule");
+        assertThat(stack.functionPolicy().violations(calls)).isEmpty();
     }
 
     @Test

@@ -90,6 +90,27 @@ class LifecycleConvergerTest {
         assertThat(pipelines.executions()).hasSize(1);
     }
 
+    @Test
+    void goingBackToInstallModeResumesTheInstallDetectorsSchedule() {
+        ConvergerStack withDetector = new ConvergerStack("moodle", Map.of("DatabaseClusterIdentifier", "moodle-db"));
+        ConvergerStack fresh = new ConvergerStack("moodle2", Map.of("DatabaseClusterIdentifier", "moodle2-db")).create();
+        pipelines.createPipeline(fresh.pipeline);
+        LifecycleConvergerHandler handler = Invocations.handler(fresh);
+        fresh.setFlag("Yes");
+        byte[] event = Invocations.event("parameter-store-change.json");
+        String forFresh = new String(event).replace("/Moodle/moodle/", "/Moodle/moodle2/");
+        Invocations.invoke(handler, forFresh.getBytes());
+        assertThat(fresh.detectorRuleEnabled()).isFalse();
+
+        fresh.setFlag("No");
+        var back = AwsCallRecorder.record(() -> Invocations.invoke(handler, forFresh.getBytes()));
+
+        assertThat(back.value().result().path("actions").toString()).contains("install detector schedule resumed");
+        assertThat(fresh.detectorRuleEnabled()).isTrue();
+        assertThat(back.calls()).hasSizeLessThanOrEqualTo(8);
+        assertThat(withDetector.functionEnvironment()).containsEntry("INSTALL_DETECTOR_RULE", "moodle-install-detector");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"yes", "YES", " Yes ", "yEs\n"})
     void yesIsReadTrimmedInAnyCase(String value) {

@@ -25,15 +25,18 @@ public final class ConvergeService {
     private final Ports.WebGroup webGroup;
     private final Ports.ScalingAlarms alarms;
     private final Ports.Pipeline pipeline;
+    private final Ports.InstallWatch installWatch;
     private final Ports.Clock clock;
 
     public ConvergeService(StackSettings settings, Ports.LifecycleStore store, Ports.WebGroup webGroup,
-                           Ports.ScalingAlarms alarms, Ports.Pipeline pipeline, Ports.Clock clock) {
+                           Ports.ScalingAlarms alarms, Ports.Pipeline pipeline, Ports.InstallWatch installWatch,
+                           Ports.Clock clock) {
         this.settings = settings;
         this.store = store;
         this.webGroup = webGroup;
         this.alarms = alarms;
         this.pipeline = pipeline;
+        this.installWatch = installWatch;
         this.clock = clock;
     }
 
@@ -80,6 +83,13 @@ public final class ConvergeService {
             alarms.setActionsEnabled(alarmsToChange, desired.alarmActionsEnabled());
             actions.add((desired.alarmActionsEnabled() ? "enabled" : "disabled") + " alarm actions: "
                     + String.join(", ", alarmsToChange));
+        }
+        if (phase == LifecyclePhase.INSTALL && status.map(s -> s.phase() == LifecyclePhase.PRODUCTION).orElse(false)
+                && settings.hasInstallDetector()) {
+            // Back to install mode (a reinstall): the detector stopped its schedule when the site was
+            // complete, so it must watch again.
+            installWatch.resume();
+            actions.add("install detector schedule resumed");
         }
         if (sessionDiffers) {
             store.publishSessionConfig(desired.sessionConfig());

@@ -50,6 +50,12 @@ public final class Ports {
         String start(String clientRequestToken);
     }
 
+    /** The InstallDetector's minute schedule, which it stops itself once the site is installed. */
+    public interface InstallWatch {
+        /** Starts the schedule again; a no-op when the stack has no detector. */
+        void resume();
+    }
+
     public interface Clock {
         java.time.Instant now();
     }

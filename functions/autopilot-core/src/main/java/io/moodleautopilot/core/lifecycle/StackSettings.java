@@ -6,6 +6,7 @@ import java.util.List;
  * Everything the converger needs to know about its stack, from template.yaml's parameters.
  *
  * @param pipelineName empty when the stack has no pipeline yet: the pipeline step is then skipped
+ * @param installDetectorRule the InstallDetector's schedule rule, empty when the stack has no detector
  */
 public record StackSettings(
         String stackName,
@@ -16,11 +17,17 @@ public record StackSettings(
         List<String> scalingAlarmNames,
         ProductionLimits productionLimits,
         CacheSettings cache,
-        String pipelineName) {
+        String pipelineName,
+        String installDetectorRule) {
 
     public StackSettings {
         scalingAlarmNames = List.copyOf(scalingAlarmNames);
         pipelineName = pipelineName == null ? "" : pipelineName.trim();
+        installDetectorRule = installDetectorRule == null ? "" : installDetectorRule.trim();
+    }
+
+    public boolean hasInstallDetector() {
+        return !installDetectorRule.isEmpty();
     }
 
     public boolean hasPipeline() {

@@ -26,7 +26,8 @@ public final class StackSettingsLoader {
                 list(env.getOrDefault("SCALING_ALARM_NAMES", "")),
                 new ProductionLimits(integer(env, "PRODUCTION_MIN_SIZE"), integer(env, "PRODUCTION_MAX_SIZE")),
                 cache(env),
-                env.getOrDefault("PIPELINE_NAME", ""));
+                env.getOrDefault("PIPELINE_NAME", ""),
+                env.getOrDefault("INSTALL_DETECTOR_RULE", ""));
     }
 
     private static CacheSettings cache(Map<String, String> env) {
