@@ -96,7 +96,8 @@ def translate(template, parameters):
 class Resolver:
     """Enough of CloudFormation's intrinsics to name the resources created outside moto's stack."""
 
-    def __init__(self, params, physical):
+    def __init__(self, params, physical, conditions=None):
+        self.conditions = conditions or {}
         self.values = {"AWS::StackName": STACK, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
                        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
         self.values.update(params)
@@ -116,11 +117,30 @@ class Resolver:
                 return arg[0].join(str(self(x)) for x in arg[1])
             if fn == "Fn::GetAtt":
                 return self.values[f"{arg[0]}.{arg[1]}"]
+            if fn == "Fn::If":
+                return self(arg[1] if self.condition(arg[0]) else arg[2])
         if isinstance(node, dict):
             return {k: self(v) for k, v in node.items()}
         if isinstance(node, list):
             return [self(v) for v in node]
         return node
+
+    def condition(self, name):
+        return self.truth(self.conditions[name])
+
+    def truth(self, node):
+        (fn, arg), = node.items()
+        if fn == "Fn::Equals":
+            return str(self(arg[0])) == str(self(arg[1]))
+        if fn == "Fn::Not":
+            return not self.truth(arg[0])
+        if fn == "Fn::And":
+            return all(self.truth(a) for a in arg)
+        if fn == "Fn::Or":
+            return any(self.truth(a) for a in arg)
+        if fn == "Condition":
+            return self.condition(arg)
+        raise ValueError(f"cannot evaluate condition {node}")
 
 
 def deployable(translated, params):
@@ -289,7 +309,7 @@ def function_definition(logical_id):
     s = state()
     physical = physical_names()
     physical.update(s.get("alarms", {}))
-    resolver = Resolver(dict(s["params"]), physical)
+    resolver = Resolver(dict(s["params"]), physical, translated.get("Conditions"))
     props = res["Properties"]
     env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
     env.update(LOCAL_ENV_OVERRIDES.get(logical_id, {}))
@@ -333,7 +353,9 @@ def snapshot():
         f"/Moodle/{STACK}/Automation/SessionConfig"])["Parameters"]}
     status = got.get(f"/Moodle/{STACK}/Automation/Status")
     session = got.get(f"/Moodle/{STACK}/Automation/SessionConfig")
+    detector = client("events").describe_rule(Name=f"{STACK}-install-detector")["State"].lower()
     return {
+        "detector": detector,
         "group": f"{asg['MinSize']}/{asg['MaxSize']}/{asg['DesiredCapacity']}",
         "alarms": "on" if all(a["ActionsEnabled"] for a in alarms) else "off" if not any(a["ActionsEnabled"] for a in alarms) else "mixed",
         "flag": got.get(f"/Moodle/{STACK}/IsMoodleSetupCompleted", {}).get("Value"),
@@ -419,7 +441,7 @@ def demo():
             print(f"          {detail}")
         print(f"          web group {snap['group']} (min/max/desired), scaling alarms {snap['alarms']}, "
               f"flag {snap['flag']!r}, sessions {snap['session']}, status {status.get('phase')} "
-              f"v{status.get('flagVersion')}")
+              f"v{status.get('flagVersion')}, detector schedule {snap['detector']}")
         return snap
 
     flag = f"/Moodle/{STACK}/IsMoodleSetupCompleted"
@@ -483,7 +505,7 @@ def demo():
     step("installation complete: the detector sets the flag, the rule routes the change to the converger",
          detect("complete"),
          lambda s: s["flag"] == "Yes" and s["group"] == "2/4/2" and s["alarms"] == "on"
-         and s["status"]["phase"] == "PRODUCTION" and s["status"]["pipelineExecutionId"])
+         and s["status"]["phase"] == "PRODUCTION" and s["status"]["pipelineExecutionId"] and s["detector"] == "disabled")
     execution = snapshot()["status"]["pipelineExecutionId"]
 
     def replay():
@@ -502,7 +524,8 @@ def demo():
     step("a stack update never leaves production at 1/1/1", update_hook, lambda s: s["group"] == "2/4/2")
 
     step("back to install mode: flag set to No", deliver("No"),
-         lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL")
+         lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL"
+         and s["detector"] == "enabled")
 
     print()
     if failures:
