@@ -36,6 +36,7 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
 
     private static final List<RecordedCall> CALLS = new CopyOnWriteArrayList<>();
     private static volatile boolean recording;
+    private static volatile List<RecordedCall> last = List.of();
 
     /** Builds a client for test infrastructure (fixtures, stand-ins): its calls are never recorded. */
     public static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>, C> C unrecorded(B builder) {
@@ -51,7 +52,13 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             return new Recorded<>(value, new ArrayList<>(CALLS));
         } finally {
             recording = false;
+            last = new ArrayList<>(CALLS);
         }
+    }
+
+    /** The calls of the last {@link #record}, also when its work threw. */
+    public static List<RecordedCall> lastRecorded() {
+        return List.copyOf(last);
     }
 
     public static synchronized Recorded<Void> record(Runnable work) {
@@ -86,6 +93,8 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case "rds" -> "rds";
             case "secretsmanager" -> "secretsmanager";
             case "eventbridge" -> "events";
+            case "dynamodb" -> "dynamodb";
+            case "sns" -> "sns";
             default -> throw new IllegalStateException("no IAM prefix known for SDK service " + sdkServiceName);
         };
     }
@@ -117,11 +126,19 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
                     List.of("arn:aws:events:" + region + ":" + account + ":rule/" + r.name());
             case software.amazon.awssdk.services.eventbridge.model.EnableRuleRequest r ->
                     List.of("arn:aws:events:" + region + ":" + account + ":rule/" + r.name());
+            case software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest r -> List.of(table(r.tableName()));
+            case software.amazon.awssdk.services.dynamodb.model.PutItemRequest r -> List.of(table(r.tableName()));
+            case software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest r -> List.of(table(r.tableName()));
+            case software.amazon.awssdk.services.sns.model.PublishRequest r -> List.of(r.topicArn());
             case StartPipelineExecutionRequest r -> List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
             // Recorded as a resource no policy grants, so the IAM proof fails and names the request:
             // a new AWS call must come with its mapping here and its permission in template.yaml.
             default -> List.of("unmapped:" + request.getClass().getSimpleName());
         };
+    }
+
+    private static String table(String name) {
+        return "arn:aws:dynamodb:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT + ":table/" + name;
     }
 
     private static String withSlash(String parameterName) {

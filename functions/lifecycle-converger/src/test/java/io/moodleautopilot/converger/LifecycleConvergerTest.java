@@ -158,6 +158,22 @@ class LifecycleConvergerTest {
     }
 
     @Test
+    void aMaximumTheAlarmReactorRaisedUpToTheCeilingIsNotUndone() {
+        ConvergerStack withCeiling = new ConvergerStack("moodle", Map.of("WebAsgMaxCeiling", "6"));
+        LifecycleConvergerHandler handler = Invocations.handler(withCeiling);
+        stack.setFlag("Yes");
+        Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
+        stack.setLimits(2, 5, 5); // raised by the AlarmReactor at capacity
+
+        assertThat(Invocations.invoke(handler, Invocations.event("scheduled-safety-net.json")).outcome()).isEqualTo("NO_CHANGE");
+        assertThat(stack.limits()).isEqualTo("2/5/5");
+
+        stack.setLimits(2, 7, 7); // above the ceiling: not the reactor's doing
+        Invocations.invoke(handler, Invocations.event("scheduled-safety-net.json"));
+        assertThat(stack.limits()).isEqualTo("2/4/4");
+    }
+
+    @Test
     void theScheduleRepairsDriftWithoutStartingAnotherExecution() {
         LifecycleConvergerHandler handler = Invocations.handler(stack);
         stack.setFlag("Yes");

@@ -16,7 +16,9 @@ import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
@@ -39,6 +41,8 @@ public final class AwsClients {
     private final Supplier<RdsClient> rds;
     private final Supplier<SecretsManagerClient> secretsManager;
     private final Supplier<EventBridgeClient> eventBridge;
+    private final Supplier<DynamoDbClient> dynamoDb;
+    private final Supplier<SnsClient> sns;
 
     /** What all clients share: one HTTP client, the region, the credentials, the timeouts. */
     private static final class Shared {
@@ -66,6 +70,8 @@ public final class AwsClients {
         this.rds = client(RdsClient::builder);
         this.secretsManager = client(SecretsManagerClient::builder);
         this.eventBridge = client(EventBridgeClient::builder);
+        this.dynamoDb = client(DynamoDbClient::builder);
+        this.sns = client(SnsClient::builder);
     }
 
     private <B extends AwsSyncClientBuilder<B, C> & AwsClientBuilder<B, C>, C> Supplier<C> client(Supplier<B> builder) {
@@ -120,6 +126,14 @@ public final class AwsClients {
 
     public Supplier<EventBridgeClient> eventBridge() {
         return eventBridge;
+    }
+
+    public Supplier<DynamoDbClient> dynamoDb() {
+        return dynamoDb;
+    }
+
+    public Supplier<SnsClient> sns() {
+        return sns;
     }
 
     static <T> Supplier<T> memoize(Supplier<T> factory) {

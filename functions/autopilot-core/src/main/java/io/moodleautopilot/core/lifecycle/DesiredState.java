@@ -6,7 +6,7 @@ public record DesiredState(LifecyclePhase phase, GroupLimits limits, boolean ala
 
     public static DesiredState of(LifecyclePhase phase, StackSettings settings, GroupLimits actual) {
         GroupLimits limits = phase == LifecyclePhase.PRODUCTION
-                ? GroupLimits.production(settings.productionLimits(), actual.desired())
+                ? GroupLimits.production(settings.productionLimits(), actual)
                 : GroupLimits.INSTALL;
         return new DesiredState(phase, limits, phase == LifecyclePhase.PRODUCTION,
                 SessionConfigRenderer.forPhase(phase, settings.cache()));

@@ -8,10 +8,12 @@ public record GroupLimits(int min, int max, int desired) {
 
     /**
      * Production limits keep the current desired capacity when it is already inside them, so a
-     * converge never undoes the scaling policy's work; otherwise it is clamped into [min, max].
+     * converge never undoes the scaling policy's work; otherwise it is clamped into [min, max]. A
+     * maximum the AlarmReactor raised (up to the ceiling) is kept: the reactor restores it.
      */
-    public static GroupLimits production(ProductionLimits limits, int currentDesired) {
-        int desired = Math.max(limits.min(), Math.min(limits.max(), currentDesired));
-        return new GroupLimits(limits.min(), limits.max(), desired);
+    public static GroupLimits production(ProductionLimits limits, GroupLimits current) {
+        int max = current.max() > limits.max() && current.max() <= limits.ceiling() ? current.max() : limits.max();
+        int desired = Math.max(limits.min(), Math.min(max, current.desired()));
+        return new GroupLimits(limits.min(), max, desired);
     }
 }

@@ -24,10 +24,17 @@ public final class StackSettingsLoader {
                 env.getOrDefault("SESSION_CONFIG_PARAMETER", prefix + "/Automation/SessionConfig"),
                 required(env, "WEB_ASG_NAME"),
                 list(env.getOrDefault("SCALING_ALARM_NAMES", "")),
-                new ProductionLimits(integer(env, "PRODUCTION_MIN_SIZE"), integer(env, "PRODUCTION_MAX_SIZE")),
+                productionLimits(env),
                 cache(env),
                 env.getOrDefault("PIPELINE_NAME", ""),
                 env.getOrDefault("INSTALL_DETECTOR_RULE", ""));
+    }
+
+    private static ProductionLimits productionLimits(Map<String, String> env) {
+        int max = integer(env, "PRODUCTION_MAX_SIZE");
+        String ceiling = env.getOrDefault("WEB_ASG_MAX_CEILING", "").trim();
+        return new ProductionLimits(integer(env, "PRODUCTION_MIN_SIZE"), max,
+                ceiling.isEmpty() || ceiling.equals("0") ? max : parseInt("WEB_ASG_MAX_CEILING", ceiling));
     }
 
     private static CacheSettings cache(Map<String, String> env) {

@@ -10,17 +10,26 @@ class GroupLimitsTest {
 
     @Test
     void desiredInsideTheLimitsIsKept() {
-        assertThat(GroupLimits.production(limits, 4)).isEqualTo(new GroupLimits(2, 6, 4));
+        assertThat(GroupLimits.production(limits, new GroupLimits(2, 6, 4))).isEqualTo(new GroupLimits(2, 6, 4));
     }
 
     @Test
     void desiredBelowMinIsRaisedToMin() {
-        assertThat(GroupLimits.production(limits, 1)).isEqualTo(new GroupLimits(2, 6, 2));
+        assertThat(GroupLimits.production(limits, new GroupLimits(1, 1, 1))).isEqualTo(new GroupLimits(2, 6, 2));
     }
 
     @Test
     void desiredAboveMaxIsLoweredToMax() {
-        assertThat(GroupLimits.production(limits, 9)).isEqualTo(new GroupLimits(2, 6, 6));
+        assertThat(GroupLimits.production(limits, new GroupLimits(2, 9, 9))).isEqualTo(new GroupLimits(2, 6, 6));
+    }
+
+    @Test
+    void aMaximumRaisedUpToTheCeilingIsKeptAndOneAboveItIsNot() {
+        ProductionLimits withCeiling = new ProductionLimits(2, 4, 6);
+        assertThat(GroupLimits.production(withCeiling, new GroupLimits(2, 5, 5))).isEqualTo(new GroupLimits(2, 5, 5));
+        assertThat(GroupLimits.production(withCeiling, new GroupLimits(2, 7, 7))).isEqualTo(new GroupLimits(2, 4, 4));
+        assertThat(GroupLimits.production(new ProductionLimits(2, 4), new GroupLimits(2, 5, 5)))
+                .isEqualTo(new GroupLimits(2, 4, 4));
     }
 
     @Test

@@ -1,0 +1,74 @@
+package io.moodleautopilot.reactor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moodleautopilot.core.alarm.AlarmState;
+import io.moodleautopilot.core.alarm.AlarmTransition;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/** Reads EventBridge's "CloudWatch Alarm State Change" events; anything else is refused with a reason. */
+final class AlarmEvents {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** CloudWatch writes "2026-11-22T10:15:03.017+0000" (offset without a colon). */
+    private static final DateTimeFormatter CLOUDWATCH_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXX");
+
+    sealed interface Parsed {
+        record Transition(AlarmTransition transition) implements Parsed {
+        }
+
+        record Rejected(String reason) implements Parsed {
+        }
+    }
+
+    private AlarmEvents() {
+    }
+
+    static Parsed parse(byte[] payload) {
+        JsonNode e;
+        try {
+            e = MAPPER.readTree(payload);
+        } catch (IOException ex) {
+            return new Parsed.Rejected("event is not valid JSON");
+        }
+        if (e == null || !e.isObject()) {
+            return new Parsed.Rejected("event is not a JSON object");
+        }
+        if (!"aws.cloudwatch".equals(e.path("source").asText()) || !"CloudWatch Alarm State Change".equals(e.path("detail-type").asText())) {
+            return new Parsed.Rejected("not a CloudWatch Alarm State Change event");
+        }
+        JsonNode d = e.path("detail");
+        String name = d.path("alarmName").asText("");
+        AlarmState state = state(d.path("state").path("value").asText(""));
+        Instant ts = time(d.path("state").path("timestamp").asText(""));
+        if (name.isEmpty() || state == null || ts == null) {
+            return new Parsed.Rejected("alarm event without alarmName, state.value or state.timestamp");
+        }
+        AlarmState previous = state(d.path("previousState").path("value").asText(""));
+        return new Parsed.Transition(new AlarmTransition(name, state, previous, ts,
+                d.path("state").path("reason").asText(""), d.path("state").path("reasonData").asText("")));
+    }
+
+    private static AlarmState state(String v) {
+        try {
+            return AlarmState.valueOf(v);
+        } catch (IllegalArgumentException ex) {
+            return null;
+        }
+    }
+
+    static Instant time(String v) {
+        try {
+            return OffsetDateTime.parse(v, CLOUDWATCH_TIME).toInstant();
+        } catch (DateTimeParseException ex) {
+            try {
+                return Instant.parse(v);
+            } catch (DateTimeParseException ex2) {
+                return null;
+            }
+        }
+    }
+}
