@@ -220,7 +220,9 @@ def local_parameters():
             "SessionCacheEndpoint": f"{STACK}-sessions-x1y2z3.serverless.use1.cache.amazonaws.com",
             "DatabaseClusterIdentifier": cluster, "DatabaseSecretArn": secret, "DatabaseEngine": "pgsql",
             "DatabaseEndpoint": "127.0.0.1", "DatabasePort": str(s["postgresPort"]), "DatabaseName": "postgres",
-            "DatabaseSecurityGroupId": db_sg, "VpcId": vpc}
+            "DatabaseSecurityGroupId": db_sg, "VpcId": vpc,
+            # Lets the AlarmReactor raise the web tier's maximum from 4 to 6 when it is at capacity.
+            "WebAsgMaxCeiling": "6"}
 
 
 def deploy():
@@ -276,6 +278,13 @@ def deploy():
                 if number in p:
                     p[number] = kind(p[number])
             cw.put_metric_alarm(**p)
+    topic = physical.get("AlarmTopic")
+    if topic:
+        # The demo's inbox: what the AlarmReactor really publishes, read back from SQS.
+        sqs = client("sqs")
+        queue = sqs.create_queue(QueueName=f"{STACK}-alarm-inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     s = state()
     s.update(params=with_defaults(template, params), aside={k: v["Type"] for k, v in aside.items()}, alarms=names)
     (STATE / "state.json").write_text(json.dumps(s, indent=1))
@@ -407,6 +416,60 @@ class ResponseReceiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def alarm_event(alarm, state_value, reason):
+    """Sets the alarm's state in CloudWatch and returns the event EventBridge emits for it."""
+    cw = client("cloudwatch")
+    before = cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]
+    cw.set_alarm_state(AlarmName=alarm, StateValue=state_value, StateReason=reason,
+                       StateReasonData=json.dumps({"version": "1.0", "statistic": "Average", "period": 60,
+                                                   "recentDatapoints": [88.1, 93.4, 97.2], "threshold": 75.0}))
+    a = cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]
+
+    def ts(t):
+        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+0000"
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch", "account": ACCOUNT, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": REGION, "resources": [a["AlarmArn"]],
+        "detail": {"alarmName": alarm,
+                   "state": {"value": a["StateValue"], "reason": a["StateReason"],
+                             "reasonData": a.get("StateReasonData", ""), "timestamp": ts(a["StateUpdatedTimestamp"])},
+                   "previousState": {"value": before["StateValue"], "reason": before.get("StateReason", ""),
+                                     "timestamp": ts(before["StateUpdatedTimestamp"])},
+                   "configuration": {"description": a.get("AlarmDescription", "")}},
+    }
+
+
+def inbox():
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=f"{STACK}-alarm-inbox")["QueueUrl"]
+    out = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return out
+        for m in got:
+            out.append(json.loads(m["Body"]).get("Subject", ""))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def deliver_alarm(alarm, state_value, reason, before=None):
+    def act():
+        if before:
+            before()
+        event = alarm_event(alarm, state_value, reason)
+        path = STATE / "event-alarm.json"
+        path.write_text(json.dumps(event))
+        out = []
+        for rule, logical in route(event):
+            result, _ = invoke(logical, path, quiet=True)
+            out.append(f"rule {rule} -> {logical}: {result['outcome']} {result.get('actions', [])}")
+        messages = inbox()
+        return (f"{alarm} -> {state_value}; " + " | ".join(out or ["no rule matched"])
+                + (f"\n          published: {messages}" if messages else "\n          published: nothing"))
+    return act
+
+
 def stack_hook(event_name):
     server = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -472,6 +535,11 @@ def demo():
             return f"flag set to {value!r} (version {version}); " + " | ".join(out)
         return act
 
+    cpu_high = f"{STACK}-web-cpu-high"
+    step("CPU spike while Moodle installs: the AlarmReactor suppresses it",
+         deliver_alarm(cpu_high, "ALARM", "installer busy"), lambda s: s["group"] == "1/1/1")
+    deliver_alarm(cpu_high, "OK", "installer done")()
+
     def moodle(phase):
         st = state()
         subprocess.run([st["java"], "-cp", st["toolsClasspath"], "io.moodleautopilot.tools.LocalMoodleSite",
@@ -515,13 +583,26 @@ def demo():
     step("replay of the same event is a no-op", replay,
          lambda s: s["group"] == "2/4/2" and s["status"]["pipelineExecutionId"] == execution)
 
+    def at_capacity():
+        client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", DesiredCapacity=4)
+    step("at capacity in production: the reactor raises the maximum one step (ceiling 6) and notifies",
+         deliver_alarm(cpu_high, "ALARM", "Threshold Crossed: 3 datapoints were greater than 75.0", at_capacity),
+         lambda s: s["group"] == "2/5/4")
+
+    def back_inside():
+        client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", DesiredCapacity=3)
+    step("CPU back to OK inside the configured maximum: maximum restored, resolution sent",
+         deliver_alarm(cpu_high, "OK", "Threshold Crossed: 3 datapoints were not greater than 75.0", back_inside),
+         lambda s: s["group"] == "2/4/3")
+
     def update_hook():
         client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", MinSize=1, MaxSize=1,
                                                         DesiredCapacity=1)
         result, answer, _ = stack_hook("stack-update.json")
         return (f"stack update reset the group to 1/1/1; custom resource (Update) -> {result['outcome']}, "
                 f"CloudFormation answered {answer}")
-    step("a stack update never leaves production at 1/1/1", update_hook, lambda s: s["group"] == "2/4/2")
+    step("a stack update never leaves production at 1/1/1", update_hook,
+         lambda s: s["group"].startswith("2/4/"))
 
     step("back to install mode: flag set to No", deliver("No"),
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL"
@@ -532,7 +613,7 @@ def demo():
         print("demo FAILED at: " + "; ".join(failures))
         sys.exit(1)
     print(f"demo passed in {time.monotonic() - t0:.1f} s: install phases detected -> flag set -> 1/1/1 -> production "
-          "-> replay no-op -> 1/1/1")
+          "-> replay no-op -> at capacity raised and restored -> 1/1/1")
 
 
 def status_cmd():
