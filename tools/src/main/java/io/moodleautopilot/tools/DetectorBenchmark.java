@@ -86,12 +86,12 @@ public final class DetectorBenchmark {
             }
             ObjectNode cls = MAPPER.createObjectNode();
             cls.put("queriesPerClassification", 1);
-            cls.put("withConnectP50Ms", pct(withConnect, 0.5));
-            cls.put("withConnectP99Ms", pct(withConnect, 0.99));
-            cls.put("queryOnlyP50Ms", pct(queryOnly, 0.5));
-            cls.put("queryOnlyP99Ms", pct(queryOnly, 0.99));
+            cls.put("withConnectP50Ms", Bench.pct(withConnect, 0.5));
+            cls.put("withConnectP99Ms", Bench.pct(withConnect, 0.99));
+            cls.put("queryOnlyP50Ms", Bench.pct(queryOnly, 0.5));
+            cls.put("queryOnlyP99Ms", Bench.pct(queryOnly, 0.99));
             cls.put("target", "one query, <= 20 ms warm");
-            cls.put("met", pct(withConnect, 0.5) <= 20);
+            cls.put("met", Bench.pct(withConnect, 0.5) <= 20);
             report.set("classification", cls);
 
             // Warm invocations of the whole handler (RDS check, flag read, login cached, query, record).
@@ -108,33 +108,21 @@ public final class DetectorBenchmark {
             }
             ObjectNode w = MAPPER.createObjectNode();
             w.put("events", warm);
-            w.put("p50Ms", pct(inv, 0.5));
-            w.put("p99Ms", pct(inv, 0.99));
+            w.put("p50Ms", Bench.pct(inv, 0.5));
+            w.put("p99Ms", Bench.pct(inv, 0.99));
             w.put("awsCallsPerSteadyRun", calls.size());
             w.put("awsOperations", String.join(", ", calls.stream().map(c -> c.operation()).toList()));
             report.set("warm", w);
 
             // Cold starts: fresh JVMs with Lambda's flags, against moto and the embedded PostgreSQL.
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Map<String, String> env = new HashMap<>(stack.functionEnvironment());
             env.putAll(Map.of("AWS_REGION", MotoServer.REGION, "AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY",
-                    "bench", "AWS_ENDPOINT_URL", moto.url(), "AWS_EMF_ENVIRONMENT", "Local", "AUTOPILOT_TIMING", "1",
+                    "bench", "AWS_ENDPOINT_URL", moto.url(), "AWS_EMF_ENVIRONMENT", "Local",
                     "AWS_LAMBDA_FUNCTION_NAME", "moodle-install-detector"));
             long[] wall = new long[coldRuns];
             for (int i = 0; i < coldRuns; i++) {
-                ProcessBuilder pb = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
-                        "-cp", functionClasspath, "io.moodleautopilot.tools.LocalInvoke",
-                        "io.moodleautopilot.detector.InstallDetectorHandler::handleRequest",
-                        root.resolve("events/scheduled-install-detector.json").toString());
-                pb.environment().putAll(env);
-                pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-                pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-                long t = System.nanoTime();
-                int exit = pb.start().waitFor();
-                wall[i] = (System.nanoTime() - t) / 1_000_000;
-                if (exit != 0) {
-                    throw new IllegalStateException("cold run failed with exit " + exit);
-                }
+                wall[i] = Bench.coldRun(functionClasspath, "io.moodleautopilot.detector.InstallDetectorHandler::handleRequest",
+                        root.resolve("events/scheduled-install-detector.json"), env);
                 System.err.printf("detector cold run %d: %d ms%n", i + 1, wall[i]);
             }
             Arrays.sort(wall);
@@ -151,12 +139,6 @@ public final class DetectorBenchmark {
         System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         System.out.println("written to " + root.relativize(out));
         System.exit(0);
-    }
-
-    private static double pct(long[] micros, double p) {
-        long[] s = micros.clone();
-        Arrays.sort(s);
-        return s[Math.min(s.length - 1, (int) Math.ceil(s.length * p) - 1)] / 1000.0;
     }
 
     private static void quietly(InstallDetectorHandler handler, byte[] event) {
