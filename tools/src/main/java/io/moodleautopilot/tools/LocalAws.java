@@ -42,7 +42,8 @@ public final class LocalAws {
         }
         CodePipelineStandIn codePipeline = new CodePipelineStandIn();
         pipelines.forEach(codePipeline::createPipeline);
-        AwsGateway gateway = new AwsGateway(moto, List.of(codePipeline, new AlarmActionsStandIn(moto)), port);
+        AwsGateway gateway = new AwsGateway(moto, List.of(codePipeline, new AlarmActionsStandIn(moto),
+                new io.moodleautopilot.testbed.AtomicWritesStandIn(moto)), port);
         if (postgresFile != null) {
             try {
                 var pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();

@@ -1,8 +1,6 @@
 package io.moodleautopilot.reactor;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.alarm.AlarmReactorService;
@@ -12,20 +10,15 @@ import io.moodleautopilot.core.aws.AwsClients;
 import io.moodleautopilot.core.aws.DynamoAlarmLedger;
 import io.moodleautopilot.core.aws.ReactorAdapters;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
-import io.moodleautopilot.core.observe.Telemetry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import io.moodleautopilot.function.JsonEventHandler;
 import java.time.Instant;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import software.amazon.lambda.powertools.logging.PowertoolsLogging;
 
 /** Entry point of the alarm rule: parse the transition, react once, report. */
-public class AlarmReactorHandler implements RequestStreamHandler {
+public class AlarmReactorHandler extends JsonEventHandler {
     /** First static field: the clients build on a background thread while logging and JSON initialise. */
     private static final AwsClients RUNTIME_CLIENTS;
     static {
@@ -33,35 +26,26 @@ public class AlarmReactorHandler implements RequestStreamHandler {
         RUNTIME_CLIENTS = clients.prewarmInBackground(clients.dynamoDb(), clients.ssm(), clients.autoScaling(), clients.sns());
     }
     private static final Logger LOG = LoggerFactory.getLogger(AlarmReactorHandler.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final Map<String, String> env;
     private final AwsClients clients;
-    private final Telemetry telemetry = new Telemetry();
 
     public AlarmReactorHandler() {
         this(System.getenv(), RUNTIME_CLIENTS);
     }
 
     public AlarmReactorHandler(Map<String, String> env, AwsClients clients) {
-        this.env = Map.copyOf(env);
+        super(env);
         this.clients = clients;
     }
 
     @Override
-    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        byte[] payload = input.readAllBytes();
-        ObjectNode result = PowertoolsLogging.withLogging(context, () -> handle(payload));
-        output.write(result.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private ObjectNode handle(byte[] payload) {
-        String stack = env.getOrDefault("STACK_NAME", "");
+    protected ObjectNode handle(byte[] payload, Context context) {
+        String stack = stack();
         MDC.put("stack", stack);
         AlarmEvents.Parsed parsed = AlarmEvents.parse(payload);
         if (parsed instanceof AlarmEvents.Parsed.Rejected r) {
             LOG.error("event rejected, nothing done: {}", r.reason());
-            return failure(stack, "REJECTED", "RejectedEvent", r.reason());
+            return failure("REJECTED", "RejectedEvent", r.reason());
         }
         var transition = ((AlarmEvents.Parsed.Transition) parsed).transition();
         MDC.put("alarm", transition.alarmName());
@@ -75,7 +59,7 @@ public class AlarmReactorHandler implements RequestStreamHandler {
             return n;
         } catch (ConfigurationException e) {
             LOG.error("not acted on: {}", e.getMessage());
-            return failure(stack, "REJECTED", "RejectedEvent", e.getMessage());
+            return failure("REJECTED", "RejectedEvent", e.getMessage());
         } catch (RuntimeException e) {
             // SNS or Auto Scaling failed after the SDK's retries; the claim was released, so
             // EventBridge's retry acts and notifies exactly once.
@@ -113,21 +97,5 @@ public class AlarmReactorHandler implements RequestStreamHandler {
             throw new ConfigurationException("environment variable " + name + " is not set");
         }
         return v.trim();
-    }
-
-    private ObjectNode failure(String stack, String outcome, String metric, String message) {
-        telemetry.count(namespace(), stack, metric);
-        return outcome(outcome, message);
-    }
-
-    private static ObjectNode outcome(String outcome, String message) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("outcome", outcome);
-        n.put("message", message);
-        return n;
-    }
-
-    private String namespace() {
-        return env.get("POWERTOOLS_METRICS_NAMESPACE");
     }
 }

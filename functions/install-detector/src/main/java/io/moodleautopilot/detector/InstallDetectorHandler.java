@@ -1,9 +1,7 @@
 package io.moodleautopilot.detector;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.aws.AwsClients;
 import io.moodleautopilot.core.aws.EventBridgeSchedule;
@@ -17,22 +15,18 @@ import io.moodleautopilot.core.install.InstallDetectorService;
 import io.moodleautopilot.core.install.JdbcDatabase;
 import io.moodleautopilot.core.install.LoginPageProbe;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
-import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.function.JsonEventHandler;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import software.amazon.lambda.powertools.logging.PowertoolsLogging;
 
 /**
  * Entry point of the minute schedule: classify the install from Moodle's tables and set the setup
  * flag when it is complete. Everything that decides lives in {@link InstallDetectorService}.
  */
-public class InstallDetectorHandler implements RequestStreamHandler {
+public class InstallDetectorHandler extends JsonEventHandler {
     /** First static field: the clients build on a background thread while logging and JSON initialise. */
     private static final AwsClients RUNTIME_CLIENTS;
     static {
@@ -40,11 +34,8 @@ public class InstallDetectorHandler implements RequestStreamHandler {
         RUNTIME_CLIENTS = clients.prewarmInBackground(clients.rds(), clients.ssm(), clients.secretsManager());
     }
     private static final Logger LOG = LoggerFactory.getLogger(InstallDetectorHandler.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final Map<String, String> env;
     private final AwsClients clients;
-    private final Telemetry telemetry = new Telemetry();
     /** Built on the first valid invocation and kept: it holds the cached credentials and the last record. */
     private volatile InstallDetectorService service;
 
@@ -53,24 +44,18 @@ public class InstallDetectorHandler implements RequestStreamHandler {
     }
 
     public InstallDetectorHandler(Map<String, String> env, AwsClients clients) {
-        this.env = Map.copyOf(env);
+        super(env);
         this.clients = clients;
     }
 
     @Override
-    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        byte[] payload = input.readAllBytes();
-        ObjectNode result = PowertoolsLogging.withLogging(context, () -> handle(payload));
-        output.write(result.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private ObjectNode handle(byte[] payload) {
-        String stack = env.getOrDefault("STACK_NAME", "");
+    protected ObjectNode handle(byte[] payload, Context context) {
+        String stack = stack();
         MDC.put("stack", stack);
         String rejected = rejection(payload);
         if (rejected != null) {
             LOG.error("event rejected, nothing read: {}", rejected);
-            return failure(stack, "REJECTED", "RejectedEvent", rejected);
+            return failure("REJECTED", "RejectedEvent", rejected);
         }
         try {
             DetectionResult r = service().detect();
@@ -87,7 +72,7 @@ public class InstallDetectorHandler implements RequestStreamHandler {
             return n;
         } catch (InstallDetectorService.DatabaseNotReadyException e) {
             LOG.warn("{}", e.getMessage());
-            return failure(stack, "DATABASE_NOT_AVAILABLE", "DatabaseNotAvailable", e.getMessage());
+            return failure("DATABASE_NOT_AVAILABLE", "DatabaseNotAvailable", e.getMessage());
         } catch (DatabaseException e) {
             String metric = switch (e.kind()) {
                 case AUTHENTICATION -> "DatabaseAuthenticationFailed";
@@ -95,15 +80,15 @@ public class InstallDetectorHandler implements RequestStreamHandler {
                 case QUERY -> "DatabaseQueryFailed";
             };
             LOG.error("could not read Moodle's database, flag untouched: {}", e.getMessage());
-            return failure(stack, "DATABASE_ERROR", metric, e.getMessage());
+            return failure("DATABASE_ERROR", metric, e.getMessage());
         } catch (ConfigurationException e) {
             LOG.error("configuration error, flag untouched: {}", e.getMessage());
-            return failure(stack, "CONFIGURATION_ERROR", "ConfigurationError", e.getMessage());
+            return failure("CONFIGURATION_ERROR", "ConfigurationError", e.getMessage());
         } catch (RuntimeException e) {
             // AWS errors after the SDK's retries: the next minute tries again; throwing would only
             // add Lambda's async retries on top of the schedule.
             LOG.error("detection failed: {}", e.toString());
-            return failure(stack, "FAILED", "DetectorFailed", e.getClass().getSimpleName());
+            return failure("FAILED", "DetectorFailed", e.getClass().getSimpleName());
         }
     }
 
@@ -126,7 +111,7 @@ public class InstallDetectorHandler implements RequestStreamHandler {
     private static String rejection(byte[] payload) {
         JsonNode event;
         try {
-            event = MAPPER.readTree(payload);
+            event = mapper().readTree(payload);
         } catch (IOException e) {
             return "event is not valid JSON";
         }
@@ -140,21 +125,5 @@ public class InstallDetectorHandler implements RequestStreamHandler {
             return null;
         }
         return "not a scheduled event: detail-type '" + event.path("detail-type").asText("") + "'";
-    }
-
-    private ObjectNode failure(String stack, String outcome, String metric, String message) {
-        telemetry.count(namespace(), stack, metric);
-        return outcome(outcome, message);
-    }
-
-    private static ObjectNode outcome(String outcome, String message) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("outcome", outcome);
-        n.put("message", message);
-        return n;
-    }
-
-    private String namespace() {
-        return env.get("POWERTOOLS_METRICS_NAMESPACE");
     }
 }

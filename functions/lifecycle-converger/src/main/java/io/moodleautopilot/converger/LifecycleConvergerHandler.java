@@ -1,8 +1,6 @@
 package io.moodleautopilot.converger;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.aws.AutoScalingWebGroup;
@@ -12,30 +10,25 @@ import io.moodleautopilot.core.aws.CodePipelineStarter;
 import io.moodleautopilot.core.aws.EventBridgeSchedule;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
-import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.function.JsonEventHandler;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
 import io.moodleautopilot.core.lifecycle.ConvergeService;
 import io.moodleautopilot.core.lifecycle.Ports;
 import io.moodleautopilot.core.lifecycle.StackSettings;
 import io.moodleautopilot.core.lifecycle.StackSettingsLoader;
 import io.moodleautopilot.core.lifecycle.Trigger;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import software.amazon.lambda.powertools.logging.PowertoolsLogging;
 
 /**
  * Entry point for all three triggers (Parameter Store Change rule, safety-net schedule, stack
  * custom resource). It parses the event, builds the converge service for this stack and writes the
  * result as JSON; everything that decides lives in {@link ConvergeService}.
  */
-public class LifecycleConvergerHandler implements RequestStreamHandler {
+public class LifecycleConvergerHandler extends JsonEventHandler {
     /**
      * First in the class on purpose: static fields initialise in textual order, so the SDK clients
      * start building on a background thread before the logging and JSON set-up below, and the two
@@ -49,18 +42,15 @@ public class LifecycleConvergerHandler implements RequestStreamHandler {
     }
     static {
         // Jackson's first use costs a few hundred ms on a cold JVM; start it beside log4j's set-up.
-        Thread json = new Thread(() -> new ObjectMapper().createObjectNode().put("warm", true).toString(), "json-prewarm");
+        Thread json = new Thread(() -> new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("warm", true).toString(), "json-prewarm");
         json.setDaemon(true);
         json.start();
     }
     private static final Logger LOG = LoggerFactory.getLogger(LifecycleConvergerHandler.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final Map<String, String> env;
     private final AwsClients clients;
     private final Ports.Clock clock;
     private final CustomResourceResponder responder;
-    private final Telemetry telemetry = new Telemetry();
 
     /** Used by the Lambda runtime: one set of clients per container. */
     public LifecycleConvergerHandler() {
@@ -74,21 +64,15 @@ public class LifecycleConvergerHandler implements RequestStreamHandler {
 
     LifecycleConvergerHandler(Map<String, String> env, AwsClients clients, Ports.Clock clock,
                               CustomResourceResponder responder) {
-        this.env = Map.copyOf(env);
+        super(env);
         this.clients = clients;
         this.clock = clock;
         this.responder = responder;
     }
 
     @Override
-    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        byte[] payload = input.readAllBytes();
-        ObjectNode result = PowertoolsLogging.withLogging(context, () -> handle(payload, context));
-        output.write(result.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private ObjectNode handle(byte[] payload, Context context) {
-        String stack = env.getOrDefault("STACK_NAME", "");
+    protected ObjectNode handle(byte[] payload, Context context) {
+        String stack = stack();
         MDC.put("stack", stack);
         StackSettings settings;
         try {
@@ -185,16 +169,5 @@ public class LifecycleConvergerHandler implements RequestStreamHandler {
             StackDeploymentHook.answerFailed(responder, c, stack, e.getMessage());
         }
         return outcome("CONFIGURATION_ERROR", e.getMessage());
-    }
-
-    static ObjectNode outcome(String outcome, String message) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("outcome", outcome);
-        n.put("message", message);
-        return n;
-    }
-
-    String namespace() {
-        return env.get("POWERTOOLS_METRICS_NAMESPACE");
     }
 }

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.function.JsonEventHandler;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
 import io.moodleautopilot.core.lifecycle.ConvergeService;
 import io.moodleautopilot.core.lifecycle.Trigger;
@@ -51,12 +52,12 @@ final class StackDeploymentHook {
             try {
                 service.release();
                 responder.respond(request, true, physicalId, "owned parameters removed", Map.of());
-                return LifecycleConvergerHandler.outcome("RELEASED", "status and session parameters removed");
+                return JsonEventHandler.outcome("RELEASED", "status and session parameters removed");
             } catch (RuntimeException e) {
                 // A failed delete must not block stack deletion forever; report it and let it go.
                 LOG.error("could not remove owned parameters on stack delete: {}", e.toString());
                 responder.respond(request, true, physicalId, "cleanup incomplete: " + e.getMessage(), Map.of());
-                return LifecycleConvergerHandler.outcome("RELEASED", "cleanup incomplete: " + e.getMessage());
+                return JsonEventHandler.outcome("RELEASED", "cleanup incomplete: " + e.getMessage());
             }
         }
         long budget = Math.max(1_000, (context == null ? 60_000 : context.getRemainingTimeInMillis()) - ANSWER_MARGIN_MILLIS);
@@ -92,7 +93,7 @@ final class StackDeploymentHook {
         LOG.error("stack deployment converge failed: {}", reason);
         telemetry.count(env.get("POWERTOOLS_METRICS_NAMESPACE"), stack, metric);
         answerFailed(responder, request, stack, reason);
-        return LifecycleConvergerHandler.outcome("FAILED", reason);
+        return JsonEventHandler.outcome("FAILED", reason);
     }
 
     static void answerFailed(CustomResourceResponder responder, Invocation.CustomResource request, String stack,
