@@ -70,32 +70,12 @@ public class AlarmReactorHandler extends JsonEventHandler {
     }
 
     private AlarmReactorService service() {
-        String stack = required("STACK_NAME");
-        int max = number("PRODUCTION_MAX_SIZE", required("PRODUCTION_MAX_SIZE"));
-        String ceiling = env.getOrDefault("WEB_ASG_MAX_CEILING", "").trim();
-        ReactorSettings settings = new ReactorSettings(stack, max,
-                ceiling.isEmpty() || ceiling.equals("0") ? max : number("WEB_ASG_MAX_CEILING", ceiling));
+        ReactorSettings settings = ReactorSettings.load(env);
         return new AlarmReactorService(settings,
-                new DynamoAlarmLedger(clients.dynamoDb(), required("LEDGER_TABLE")),
-                ReactorAdapters.webGroup(clients.autoScaling(), required("WEB_ASG_NAME")),
-                ReactorAdapters.phase(clients.ssm(), env.getOrDefault("STATUS_PARAMETER", "/Moodle/" + stack + "/Automation/Status")),
-                ReactorAdapters.sns(clients.sns(), required("ALARM_TOPIC_ARN")),
+                new DynamoAlarmLedger(clients.dynamoDb(), settings.ledgerTable()),
+                ReactorAdapters.webGroup(clients.autoScaling(), settings.webGroupName()),
+                ReactorAdapters.phase(clients.ssm(), settings.statusParameter()),
+                ReactorAdapters.sns(clients.sns(), settings.topicArn()),
                 Instant::now);
-    }
-
-    private static int number(String name, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException(name + " must be a whole number, got '" + value + "'");
-        }
-    }
-
-    private String required(String name) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            throw new ConfigurationException("environment variable " + name + " is not set");
-        }
-        return v.trim();
     }
 }

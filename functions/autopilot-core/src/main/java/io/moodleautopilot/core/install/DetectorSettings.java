@@ -1,6 +1,6 @@
 package io.moodleautopilot.core.install;
 
-import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.core.lifecycle.Env;
 import java.util.Map;
 
 /** The InstallDetector's settings, from the environment template.yaml sets. */
@@ -9,30 +9,17 @@ public record DetectorSettings(String stackName, String setupFlagParameter, Stri
                               String scheduleRuleName) {
 
     public static DetectorSettings load(Map<String, String> env) {
-        String stack = required(env, "STACK_NAME");
-        DatabaseEngine engine = DatabaseEngine.fromMoodleDbType(required(env, "DB_ENGINE"));
+        String stack = Env.required(env, "STACK_NAME");
+        DatabaseEngine engine = DatabaseEngine.fromMoodleDbType(Env.required(env, "DB_ENGINE"));
         String port = env.getOrDefault("DB_PORT", "").trim();
-        int p;
-        try {
-            p = port.isEmpty() ? engine.defaultPort() : Integer.parseInt(port);
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("DB_PORT must be a number, got '" + port + "'");
-        }
-        DatabaseTarget target = new DatabaseTarget(engine, required(env, "DB_HOST"), p,
+        int p = port.isEmpty() ? engine.defaultPort() : Env.parseInt("DB_PORT", port);
+        DatabaseTarget target = new DatabaseTarget(engine, Env.required(env, "DB_HOST"), p,
                 env.getOrDefault("DB_NAME", "moodle"), env.getOrDefault("DB_PREFIX", "mdl_"),
                 env.getOrDefault("DB_TLS", "require"), env.getOrDefault("DB_CA_BUNDLE", ""));
         return new DetectorSettings(stack,
                 env.getOrDefault("SETUP_FLAG_PARAMETER", "/Moodle/" + stack + "/IsMoodleSetupCompleted"),
                 env.getOrDefault("INSTALL_PHASE_PARAMETER", "/Moodle/" + stack + "/Automation/InstallPhase"),
-                required(env, "DB_CLUSTER_ID"), required(env, "DB_SECRET_ARN"), target,
+                Env.required(env, "DB_CLUSTER_ID"), Env.required(env, "DB_SECRET_ARN"), target,
                 env.getOrDefault("SITE_URL", ""), env.getOrDefault("SCHEDULE_RULE_NAME", ""));
-    }
-
-    private static String required(Map<String, String> env, String name) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            throw new ConfigurationException("environment variable " + name + " is not set");
-        }
-        return v.trim();
     }
 }

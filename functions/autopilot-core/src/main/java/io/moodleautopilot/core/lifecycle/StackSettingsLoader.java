@@ -15,14 +15,14 @@ public final class StackSettingsLoader {
     }
 
     public static StackSettings load(Map<String, String> env) {
-        String stack = required(env, "STACK_NAME");
+        String stack = Env.required(env, "STACK_NAME");
         String prefix = "/Moodle/" + stack;
         return new StackSettings(
                 stack,
                 env.getOrDefault("SETUP_FLAG_PARAMETER", prefix + "/IsMoodleSetupCompleted"),
                 env.getOrDefault("STATUS_PARAMETER", prefix + "/Automation/Status"),
                 env.getOrDefault("SESSION_CONFIG_PARAMETER", prefix + "/Automation/SessionConfig"),
-                required(env, "WEB_ASG_NAME"),
+                Env.required(env, "WEB_ASG_NAME"),
                 list(env.getOrDefault("SCALING_ALARM_NAMES", "")),
                 productionLimits(env),
                 cache(env),
@@ -31,10 +31,8 @@ public final class StackSettingsLoader {
     }
 
     private static ProductionLimits productionLimits(Map<String, String> env) {
-        int max = integer(env, "PRODUCTION_MAX_SIZE");
-        String ceiling = env.getOrDefault("WEB_ASG_MAX_CEILING", "").trim();
-        return new ProductionLimits(integer(env, "PRODUCTION_MIN_SIZE"), max,
-                ceiling.isEmpty() || ceiling.equals("0") ? max : parseInt("WEB_ASG_MAX_CEILING", ceiling));
+        int max = Env.integer(env, "PRODUCTION_MAX_SIZE");
+        return new ProductionLimits(Env.integer(env, "PRODUCTION_MIN_SIZE"), max, Env.ceiling(env, max));
     }
 
     private static CacheSettings cache(Map<String, String> env) {
@@ -46,28 +44,8 @@ public final class StackSettingsLoader {
         int defaultPort = engine == CacheEngine.MEMCACHED ? 11211 : 6379;
         return new CacheSettings(engine,
                 env.getOrDefault("SESSION_CACHE_ENDPOINT", "").trim(),
-                port.isBlank() ? defaultPort : parseInt("SESSION_CACHE_PORT", port),
+                port.isBlank() ? defaultPort : Env.parseInt("SESSION_CACHE_PORT", port),
                 Boolean.parseBoolean(env.getOrDefault("SESSION_CACHE_TLS", "false").trim()));
-    }
-
-    private static String required(Map<String, String> env, String name) {
-        String value = env.get(name);
-        if (value == null || value.isBlank()) {
-            throw new ConfigurationException("environment variable " + name + " is not set");
-        }
-        return value.trim();
-    }
-
-    private static int integer(Map<String, String> env, String name) {
-        return parseInt(name, required(env, name));
-    }
-
-    private static int parseInt(String name, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException(name + " must be a whole number, got '" + value + "'");
-        }
     }
 
     private static List<String> list(String csv) {
