@@ -131,10 +131,10 @@ public final class AwsGateway implements AutoCloseable {
                 case CANNED -> plan.canned();
                 case THROTTLE -> jsonProtocol(request)
                         ? json(400, "ThrottlingException", "Rate exceeded")
-                        : query(400, "Sender", "Throttling", "Rate exceeded");
+                        : query(request, 400, "Sender", "Throttling", "Rate exceeded");
                 case SERVER_ERROR -> jsonProtocol(request)
                         ? json(500, "InternalServerError", "We encountered an internal error. Please try again.")
-                        : query(500, "Receiver", "InternalFailure", "We encountered an internal error. Please try again.");
+                        : query(request, 500, "Receiver", "InternalFailure", "We encountered an internal error. Please try again.");
             };
         }
 
@@ -157,10 +157,24 @@ public final class AwsGateway implements AutoCloseable {
                 .build();
     }
 
-    private static ResponseDefinition query(int status, String type, String code, String message) {
+    /** Each query-protocol service answers errors in its own XML namespace, named by the request's Version. */
+    private static final Map<String, String> QUERY_NAMESPACES = Map.of(
+            "2011-01-01", "http://autoscaling.amazonaws.com/doc/2011-01-01/",
+            "2010-08-01", "http://monitoring.amazonaws.com/doc/2010-08-01/",
+            "2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/",
+            "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/");
+
+    private static ResponseDefinition query(Request request, int status, String type, String code, String message) {
+        String version = "";
+        for (String pair : request.getBodyAsString().split("&")) {
+            if (pair.startsWith("Version=")) {
+                version = pair.substring(8);
+            }
+        }
+        String namespace = QUERY_NAMESPACES.getOrDefault(version, "http://webservices.amazon.com/" + version + "/");
         return new ResponseDefinitionBuilder().withStatus(status)
                 .withHeader("Content-Type", "text/xml")
-                .withBody("<ErrorResponse xmlns=\"http://webservices.amazon.com/AutoScaling/2011-01-01/\">"
+                .withBody("<ErrorResponse xmlns=\"" + namespace + "\">"
                         + "<Error><Type>" + type + "</Type><Code>" + code + "</Code><Message>" + message
                         + "</Message></Error><RequestId>" + UUID.randomUUID() + "</RequestId></ErrorResponse>")
                 .build();

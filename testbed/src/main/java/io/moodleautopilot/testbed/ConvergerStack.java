@@ -13,7 +13,6 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.RuleState;
 import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.Parameter;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 import software.amazon.awssdk.services.ssm.model.ParameterType;
 
@@ -160,12 +159,6 @@ public final class ConvergerStack {
             return ssm.getParameter(r -> r.name(parameterName)).parameter().value();
         } catch (ParameterNotFoundException e) {
             return null;
-        }
-    }
-
-    public Parameter parameterWithVersion(String parameterName) {
-        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
-            return ssm.getParameter(r -> r.name(parameterName)).parameter();
         }
     }
 }

@@ -26,6 +26,18 @@ final class Bench {
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
+    /** One warm invocation with the function's log and metric lines discarded. */
+    static io.moodleautopilot.testbed.FunctionRun.Outcome quietly(
+            com.amazonaws.services.lambda.runtime.RequestStreamHandler handler, byte[] event, String function) {
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            return io.moodleautopilot.testbed.FunctionRun.invoke(handler, event, function, 60_000);
+        } finally {
+            System.setOut(original);
+        }
+    }
+
     /** A fresh JVM with Lambda's flags running the handler on one event; wall milliseconds, process start to exit. */
     static long coldRun(String functionClasspath, String handler, Path event, Map<String, String> env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -1,6 +1,5 @@
 package io.moodleautopilot.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.converger.LifecycleConvergerHandler;
@@ -12,12 +11,8 @@ import io.moodleautopilot.testbed.AwsGateway;
 import io.moodleautopilot.testbed.CfnTemplate;
 import io.moodleautopilot.testbed.CodePipelineStandIn;
 import io.moodleautopilot.testbed.ConvergerStack;
-import io.moodleautopilot.testbed.LocalLambdaContext;
 import io.moodleautopilot.testbed.MotoServer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -77,10 +72,10 @@ public final class ConvergerBenchmark {
         byte[] event = Files.readAllBytes(root.resolve("events/parameter-store-change.json"));
         LifecycleConvergerHandler handler = new LifecycleConvergerHandler(stack.functionEnvironment(), new AwsClients());
         stack.setFlag("Yes");
-        var first = AwsCallRecorder.record(() -> quietly(handler, event));
-        var replay = AwsCallRecorder.record(() -> quietly(handler, event));
+        var first = AwsCallRecorder.record(() -> Bench.quietly(handler, event, "moodle-lifecycle-converger"));
+        var replay = AwsCallRecorder.record(() -> Bench.quietly(handler, event, "moodle-lifecycle-converger"));
         stack.setFlag("No");
-        quietly(handler, event);
+        Bench.quietly(handler, event, "moodle-lifecycle-converger");
         ObjectNode n = MAPPER.createObjectNode();
         n.put("firstApplyCalls", first.calls().size());
         n.put("firstApplyWrites", first.writes());
@@ -136,13 +131,13 @@ public final class ConvergerBenchmark {
         n.put("runs", runs);
         n.put("jvmFlags", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
         n.put("event", "first apply of a transition (8 API calls)");
-        n.put("wallMedianMs", median(wall));
+        n.put("wallMedianMs", Bench.median(wall));
         n.put("wallMinMs", Arrays.stream(wall).min().orElse(0));
         n.put("wallMaxMs", Arrays.stream(wall).max().orElse(0));
-        n.put("jvmStartToHandlerReadyMedianMs", median(init));
-        n.put("jvmStartToFirstResultMedianMs", median(firstEvent));
+        n.put("jvmStartToHandlerReadyMedianMs", Bench.median(init));
+        n.put("jvmStartToFirstResultMedianMs", Bench.median(firstEvent));
         n.put("target", "wall median <= 450 ms");
-        n.put("met", median(wall) <= 450);
+        n.put("met", Bench.median(wall) <= 450);
         return n;
     }
 
@@ -151,9 +146,9 @@ public final class ConvergerBenchmark {
         byte[] change = Files.readAllBytes(root.resolve("events/parameter-store-change.json"));
         byte[] schedule = Files.readAllBytes(root.resolve("events/scheduled-safety-net.json"));
         stack.setFlag("Yes");
-        quietly(handler, change); // apply, so what follows measures the steady state
+        Bench.quietly(handler, change, "moodle-lifecycle-converger"); // apply, so what follows measures the steady state
         for (int i = 0; i < 20; i++) {
-            quietly(handler, change); // warm-up, not measured
+            Bench.quietly(handler, change, "moodle-lifecycle-converger"); // warm-up, not measured
         }
         ObjectNode n = MAPPER.createObjectNode();
         n.set("replayedEvent", percentiles(handler, change, events));
@@ -165,48 +160,13 @@ public final class ConvergerBenchmark {
         long[] micros = new long[events];
         for (int i = 0; i < events; i++) {
             long start = System.nanoTime();
-            quietly(handler, event);
+            Bench.quietly(handler, event, "moodle-lifecycle-converger");
             micros[i] = (System.nanoTime() - start) / 1_000;
         }
-        Arrays.sort(micros);
         ObjectNode n = MAPPER.createObjectNode();
         n.put("events", events);
-        n.put("p50Ms", micros[events / 2] / 1000.0);
-        n.put("p99Ms", micros[(int) Math.ceil(events * 0.99) - 1] / 1000.0);
+        n.put("p50Ms", Bench.pct(micros, 0.5));
+        n.put("p99Ms", Bench.pct(micros, 0.99));
         return n;
-    }
-
-    private static JsonNode quietly(LifecycleConvergerHandler handler, byte[] event) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream result = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(OutputStreamNull.INSTANCE));
-        try {
-            handler.handleRequest(new ByteArrayInputStream(event), result,
-                    new LocalLambdaContext("moodle-lifecycle-converger", 60_000));
-            return MAPPER.readTree(result.toByteArray());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            System.setOut(original);
-        }
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static final class OutputStreamNull extends java.io.OutputStream {
-        static final OutputStreamNull INSTANCE = new OutputStreamNull();
-
-        @Override
-        public void write(int b) {
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-        }
     }
 }

@@ -13,12 +13,9 @@ import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.AwsEndpoints;
 import io.moodleautopilot.testbed.CfnTemplate;
 import io.moodleautopilot.testbed.DetectorStack;
-import io.moodleautopilot.testbed.FunctionRun;
 import io.moodleautopilot.testbed.MoodleSite;
 import io.moodleautopilot.testbed.MotoServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -97,13 +94,13 @@ public final class DetectorBenchmark {
             // Warm invocations of the whole handler (RDS check, flag read, login cached, query, record).
             InstallDetectorHandler handler = new InstallDetectorHandler(stack.functionEnvironment(), new AwsClients());
             for (int i = 0; i < 20; i++) {
-                quietly(handler, event);
+                Bench.quietly(handler, event, "moodle-install-detector");
             }
-            var calls = AwsCallRecorder.record(() -> quietly(handler, event)).calls();
+            var calls = AwsCallRecorder.record(() -> Bench.quietly(handler, event, "moodle-install-detector")).calls();
             long[] inv = new long[warm];
             for (int i = 0; i < warm; i++) {
                 long t = System.nanoTime();
-                quietly(handler, event);
+                Bench.quietly(handler, event, "moodle-install-detector");
                 inv[i] = (System.nanoTime() - t) / 1000;
             }
             ObjectNode w = MAPPER.createObjectNode();
@@ -139,15 +136,5 @@ public final class DetectorBenchmark {
         System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         System.out.println("written to " + root.relativize(out));
         System.exit(0);
-    }
-
-    private static void quietly(InstallDetectorHandler handler, byte[] event) {
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(new ByteArrayOutputStream()));
-        try {
-            FunctionRun.invoke(handler, event, "moodle-install-detector", 30_000);
-        } finally {
-            System.setOut(original);
-        }
     }
 }

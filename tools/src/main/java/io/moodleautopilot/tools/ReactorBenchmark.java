@@ -7,11 +7,8 @@ import io.moodleautopilot.reactor.AlarmReactorHandler;
 import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.AwsEndpoints;
 import io.moodleautopilot.testbed.CfnTemplate;
-import io.moodleautopilot.testbed.FunctionRun;
 import io.moodleautopilot.testbed.MotoServer;
 import io.moodleautopilot.testbed.ReactorStack;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,8 +43,8 @@ public final class ReactorBenchmark {
 
             String alarm = stack.createAlarm("alb-5xx");
             byte[] first = stack.transition(alarm, "ALARM", "Threshold Crossed");
-            var notify = AwsCallRecorder.record(() -> quietly(handler, first));
-            var duplicate = AwsCallRecorder.record(() -> quietly(handler, first));
+            var notify = AwsCallRecorder.record(() -> Bench.quietly(handler, first, "moodle-alarm-reactor"));
+            var duplicate = AwsCallRecorder.record(() -> Bench.quietly(handler, first, "moodle-alarm-reactor"));
             ObjectNode calls = MAPPER.createObjectNode();
             calls.put("notifyOnlyCalls", notify.calls().size());
             calls.put("notifyOnlyOperations", String.join(", ", notify.calls().stream().map(c -> c.operation()).toList()));
@@ -66,7 +63,7 @@ public final class ReactorBenchmark {
                             software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(alarm))));
                     byte[] e = stack.transition(alarm, "ALARM", "busy " + i);
                     long t = System.nanoTime();
-                    quietly(handler, e);
+                    Bench.quietly(handler, e, "moodle-alarm-reactor");
                     if (i >= 20) {
                         micros[i - 20] = (System.nanoTime() - t) / 1000;
                     }
@@ -83,7 +80,7 @@ public final class ReactorBenchmark {
             for (int i = 0; i < warm; i++) {
                 byte[] e = stack.transition(busy, i % 2 == 0 ? "ALARM" : "OK", "flap " + i);
                 long t = System.nanoTime();
-                quietly(handler, e);
+                Bench.quietly(handler, e, "moodle-alarm-reactor");
                 notifyMicros[i] = (System.nanoTime() - t) / 1000;
             }
             ObjectNode wn = MAPPER.createObjectNode();
@@ -116,15 +113,5 @@ public final class ReactorBenchmark {
         System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         System.out.println("written to " + root.relativize(out));
         System.exit(0);
-    }
-
-    private static void quietly(AlarmReactorHandler handler, byte[] event) {
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(new ByteArrayOutputStream()));
-        try {
-            FunctionRun.invoke(handler, event, "moodle-alarm-reactor", 30_000);
-        } finally {
-            System.setOut(original);
-        }
     }
 }
