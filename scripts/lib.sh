@@ -56,12 +56,17 @@ ensure_venv() {
 }
 
 # Debian packages the tests use: mariadb-server (the InstallDetector's MySQL-family tests start
-# their own server in a temporary directory; the package's service is not used) and openssl (a
-# certificate for the TLS tests).
+# their own server in a temporary directory; the package's service is not used), openssl (a
+# certificate for the TLS tests), and for the deployment bundle's tests php-cli (lints, renders and
+# loads config.php), shellcheck, jq and unzip (the bundle's scripts use them on the instances).
 ensure_test_packages() {
   local missing=()
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v php >/dev/null 2>&1 || missing+=(php-cli)
+  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+  command -v jq >/dev/null 2>&1 || missing+=(jq)
+  command -v unzip >/dev/null 2>&1 || missing+=(unzip)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "== installing ${missing[*]} (Debian packages)"
@@ -82,4 +87,20 @@ ensure_built() {
     (cd "$ROOT" && mvn -B -q -Dstyle.color=never install -DskipTests) || die "the build failed"
     touch "$stamp"
   fi
+}
+
+# checkov in its own virtual environment (its pins clash with moto's and aws-sam-cli's).
+ensure_checkov() {
+  local venv="$ROOT/.venv-checkov" stamp
+  stamp=$(cat "$ROOT/requirements-checkov.txt" "$ROOT/requirements-checkov-lock.txt" | sha256sum | cut -c1-16)
+  if [ ! -f "$venv/.stamp" ] || [ "$(cat "$venv/.stamp")" != "$stamp" ]; then
+    say "== preparing .venv-checkov (first run takes a minute)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "python3 -m venv failed: install the venv module (e.g. 'apt-get install python3-venv')."
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      -r "$ROOT/requirements-checkov.txt" -c "$ROOT/requirements-checkov-lock.txt" \
+      || die "installing checkov failed (see pip's message above)."
+    echo "$stamp" > "$venv/.stamp"
+  fi
+  CHECKOV="$venv/bin/checkov"
 }

@@ -35,10 +35,16 @@ PIPELINE = STACK + "-deploy"
 os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the SAM translator resolves pseudo parameters from it
 # The local PostgreSQL runs without TLS; in AWS the template allows only TLS modes.
 LOCAL_ENV_OVERRIDES = {"InstallDetectorFunction": {"DB_TLS": "disable"}}
-# What moto's CloudFormation cannot create: made with the SDK (alarms) or run through the
-# project's own invoke (custom resources, which would need moto to run a Lambda in Docker).
-# moto 5.2.1 skips both types silently in a stack.
-CREATED_BY_SDK = {"AWS::AutoScaling::ScalingPolicy", "AWS::CloudWatch::Alarm"}
+# What moto's CloudFormation cannot create is made with the SDK beside the stack (alarms and
+# scaling policies, which moto 5.2.1 skips silently; the Aurora cluster, created here with the
+# local PostgreSQL as its endpoint), run through the project's own invoke (custom resources, which
+# would need moto to run a Lambda in Docker), or left out with a stand-in name for every reference
+# to it (the types moto's CloudFormation does not implement: caches, CDN, pipeline, ...).
+CREATED_BY_SDK = {"AWS::AutoScaling::ScalingPolicy", "AWS::CloudWatch::Alarm", "AWS::RDS::DBCluster"}
+# Implemented by moto, but not on top of a cluster that moto's CloudFormation did not create.
+LEFT_OUT = {"AWS::RDS::DBInstance"}
+# Types moto creates but whose attributes (Fn::GetAtt) it cannot report: stand-in values.
+NO_ATTRIBUTES = {"AWS::ElasticLoadBalancingV2::TargetGroup"}
 
 
 def state():
@@ -96,8 +102,9 @@ def translate(template, parameters):
 class Resolver:
     """Enough of CloudFormation's intrinsics to name the resources created outside moto's stack."""
 
-    def __init__(self, params, physical, conditions=None):
+    def __init__(self, params, physical, conditions=None, mappings=None):
         self.conditions = conditions or {}
+        self.mappings = mappings or {}
         self.values = {"AWS::StackName": STACK, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
                        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
         self.values.update(params)
@@ -111,19 +118,32 @@ class Resolver:
             if fn == "Fn::Sub":
                 text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
                 return re.sub(r"\$\{([^}!][^}]*)\}",
-                              lambda m: str(self(extra[m.group(1)]) if m.group(1) in extra else self.values[m.group(1)]),
+                              lambda m: str(self(extra[m.group(1)]) if m.group(1) in extra else self.lookup(m.group(1))),
                               text)
             if fn == "Fn::Join":
-                return arg[0].join(str(self(x)) for x in arg[1])
+                return arg[0].join(str(self(x)) for x in self(arg[1]))
             if fn == "Fn::GetAtt":
-                return self.values[f"{arg[0]}.{arg[1]}"]
+                return self.lookup(f"{arg[0]}.{arg[1]}")
             if fn == "Fn::If":
                 return self(arg[1] if self.condition(arg[0]) else arg[2])
+            if fn == "Fn::FindInMap":
+                return self.mappings[self(arg[0])][self(arg[1])][self(arg[2])]
+            if fn == "Fn::Select":
+                return self(arg[1])[int(self(arg[0]))]
         if isinstance(node, dict):
             return {k: self(v) for k, v in node.items()}
         if isinstance(node, list):
             return [self(v) for v in node]
         return node
+
+    def lookup(self, name):
+        if name in self.values:
+            return self.values[name]
+        if "." in name:
+            # An attribute moto's stack does not report (e.g. a load balancer's full name): a
+            # stand-in of the right kind is enough for the alarms and environments built here.
+            return placeholder(*name.split(".", 1))
+        raise KeyError(name)
 
     def condition(self, name):
         return self.truth(self.conditions[name])
@@ -143,41 +163,100 @@ class Resolver:
         raise ValueError(f"cannot evaluate condition {node}")
 
 
-def deployable(translated, params):
-    """Splits the translated template into what moto deploys and what is created beside it."""
+def placeholder(logical, attribute=None):
+    """The stand-in name of a resource left out of the local stack (or of one of its attributes)."""
+    if attribute is None:
+        return f"{STACK}-{logical.lower()}-local"
+    if attribute.endswith("Port"):
+        return "6379"
+    if attribute.endswith("Arn"):
+        return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical.lower()}"
+    return f"{logical.lower()}-{attribute.lower().replace('.', '-')}.{STACK}.local"
+
+
+def moto_lacks_intrinsics(node, params):
+    """Evaluates the intrinsics moto's CloudFormation does not implement (Fn::GetAZs, Fn::Cidr)
+    the way CloudFormation would, so the rest of the template deploys as written."""
+    import ipaddress
+    if isinstance(node, dict):
+        if set(node) == {"Fn::GetAZs"}:
+            return [REGION + z for z in "abc"]
+        if set(node) == {"Fn::Cidr"}:
+            block, count, bits = node["Fn::Cidr"]
+            block = params[block["Ref"]] if isinstance(block, dict) else block
+            net = ipaddress.ip_network(block)
+            return [str(n) for n in list(net.subnets(new_prefix=net.max_prefixlen - int(bits)))[:int(count)]]
+        return {k: moto_lacks_intrinsics(v, params) for k, v in node.items()}
+    if isinstance(node, list):
+        return [moto_lacks_intrinsics(v, params) for v in node]
+    return node
+
+
+def supported_types():
+    from moto.cloudformation.parsing import get_model_map
+    return set(get_model_map())
+
+
+def deployable(translated, known):
+    """Splits the translated template into what moto deploys, what is created beside it, and what
+    is left out (every reference to it becomes a stand-in name). `known` holds the real names of
+    resources created beside the stack before it (the database cluster and its attributes)."""
     t = copy.deepcopy(translated)
     t.pop("Transform", None)
     resources = t["Resources"]
+    supported = supported_types()
     aside = {k: v for k, v in resources.items()
              if v["Type"] in CREATED_BY_SDK or v["Type"].startswith("Custom::")}
-    names = {}
-    pre = Resolver(params, {})
+    left_out = {k: v for k, v in resources.items()
+                if k not in aside and (v["Type"] in LEFT_OUT or v["Type"] not in supported)}
+    names = dict(known)
+    pre = Resolver(known, {}, t.get("Conditions"), t.get("Mappings"))
     for logical, res in aside.items():
         if res["Type"] == "AWS::CloudWatch::Alarm":
             names[logical] = pre(res["Properties"]["AlarmName"])
-    for logical in aside:
-        del resources[logical]
+    removed = set(aside) | set(left_out)
+    attributeless = {k for k, v in resources.items() if v["Type"] in NO_ATTRIBUTES}
+
+    def name(logical, attribute=None):
+        key = logical if attribute is None else f"{logical}.{attribute}"
+        return names.get(key) or placeholder(logical, attribute)
+
+    def sub_text(text):
+        return re.sub(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}",
+                      lambda m: name(m.group(1), m.group(2))
+                      if m.group(1) in removed or (m.group(2) and m.group(1) in attributeless) else m.group(0), text)
 
     def replace(node):
-        # Refs to resources created beside the stack become their (explicit) names.
         if isinstance(node, dict):
-            if set(node) == {"Ref"} and node["Ref"] in names:
-                return names[node["Ref"]]
-            if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
-                text = node["Fn::Sub"]
-                for logical, name in names.items():
-                    text = text.replace("${%s}" % logical, name)
-                return {"Fn::Sub": text}
+            if set(node) == {"Ref"} and node["Ref"] in removed:
+                return name(node["Ref"])
+            if set(node) == {"Fn::GetAtt"} and node["Fn::GetAtt"][0] in removed | attributeless:
+                return name(node["Fn::GetAtt"][0], ".".join(node["Fn::GetAtt"][1:]))
+            if set(node) == {"Fn::Sub"}:
+                arg = node["Fn::Sub"]
+                if isinstance(arg, str):
+                    return {"Fn::Sub": sub_text(arg)}
+                return {"Fn::Sub": [sub_text(arg[0]), replace(arg[1])]}
             return {k: replace(v) for k, v in node.items()}
         if isinstance(node, list):
             return [replace(v) for v in node]
         return node
 
+    for logical in removed:
+        del resources[logical]
     t = replace(t)
     for res in t["Resources"].values():
-        res.pop("DependsOn", None) if isinstance(res.get("DependsOn"), list) and any(
-            d in aside for d in res["DependsOn"]) else None
-    return t, aside, names
+        deps = res.get("DependsOn")
+        if deps:
+            deps = [deps] if isinstance(deps, str) else deps
+            kept = [d for d in deps if d not in removed]
+            if kept:
+                res["DependsOn"] = kept
+            else:
+                res.pop("DependsOn")
+    for logical in left_out:
+        names.setdefault(logical, placeholder(logical))
+    return t, aside, left_out, names
 
 
 # --- deploy ---------------------------------------------------------------------------------
@@ -196,14 +275,9 @@ def function_zip(code_dir):
 
 
 def local_parameters():
-    ec2 = client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=REGION + z)["Subnet"]["SubnetId"]
-               for i, z in enumerate("ab", start=1)]
-    sg = ec2.create_security_group(GroupName=STACK + "-web", Description="web tier", VpcId=vpc)["GroupId"]
-    db_sg = ec2.create_security_group(GroupName=STACK + "-db", Description="database", VpcId=vpc)["GroupId"]
-    # Moodle's database: the embedded PostgreSQL the gateway process started, registered as an
-    # Aurora cluster with its managed secret, as the base infrastructure will create them.
+    """Stack parameters for the emulator, and the real names of what is created beside the stack
+    before it: Moodle's database is the embedded PostgreSQL the gateway process started, registered
+    as the stack's Aurora cluster with its managed secret."""
     s = state()
     cluster = STACK + "-db"
     client("rds").create_db_cluster(DBClusterIdentifier=cluster, Engine="aurora-postgresql",
@@ -211,23 +285,26 @@ def local_parameters():
     secret = client("secretsmanager").create_secret(
         Name=f"rds!cluster-{cluster}",
         SecretString=json.dumps({"engine": "postgres", "username": "postgres", "password": "local-db-password"}))["ARN"]
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     client("ssm").put_parameter(Name="/autopilot/local/web-image", Value=image, Type="String", Overwrite=True)
-    return {"WebSubnetIds": ",".join(subnets), "WebSecurityGroupId": sg,
-            "WebImageId": "/autopilot/local/web-image", "PipelineName": PIPELINE,
-            # A serverless Valkey endpoint: the demo shows sessions moving to it, with TLS.
-            "SessionCacheEngine": "serverless",
-            "SessionCacheEndpoint": f"{STACK}-sessions-x1y2z3.serverless.use1.cache.amazonaws.com",
-            "DatabaseClusterIdentifier": cluster, "DatabaseSecretArn": secret, "DatabaseEngine": "pgsql",
-            "DatabaseEndpoint": "127.0.0.1", "DatabasePort": str(s["postgresPort"]), "DatabaseName": "postgres",
-            "DatabaseSecurityGroupId": db_sg, "VpcId": vpc,
-            # Lets the AlarmReactor raise the web tier's maximum from 4 to 6 when it is at capacity.
-            "WebAsgMaxCeiling": "6"}
+    params = {"WebImageId": "/autopilot/local/web-image", "DatabaseName": "postgres",
+              # A serverless Valkey cache: the demo shows sessions moving to it, with TLS.
+              "SessionCacheEngine": "serverless",
+              # Lets the AlarmReactor raise the web tier's maximum from 4 to 6 when it is at capacity.
+              "WebAsgMaxCeiling": "6"}
+    known = {"DatabaseCluster": cluster,
+             "DatabaseCluster.Endpoint.Address": "127.0.0.1",
+             "DatabaseCluster.Endpoint.Port": str(s["postgresPort"]),
+             "DatabaseCluster.ReadEndpoint.Address": "127.0.0.1",
+             "DatabaseCluster.MasterUserSecret.SecretArn": secret,
+             # The gateway's CodePipeline stand-in knows the pipeline by this name.
+             "DeploymentPipeline": PIPELINE}
+    return params, known
 
 
 def deploy():
     started = time.monotonic()
-    params = local_parameters()
+    params, known = local_parameters()
     template = load_template()
     s3 = client("s3")
     s3.create_bucket(Bucket=ARTIFACT_BUCKET)
@@ -243,24 +320,34 @@ def deploy():
             res["Properties"].pop("SnapStart", None)
     translated = translate(template, params)
     (STATE / "translated.json").write_text(json.dumps(translated, indent=1, default=str))
-    body, aside, names = deployable(translated, params)
+    translated = moto_lacks_intrinsics(translated, with_defaults(template, params))
+    body, aside, left_out, names = deployable(translated, known)
     cfn = client("cloudformation")
     cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(body, default=str),
                      Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
                      Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
     while True:
-        status = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
+        stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+        status = stack["StackStatus"]
         if status.endswith("COMPLETE") or status.endswith("FAILED"):
             break
         time.sleep(0.2)
     if status != "CREATE_COMPLETE":
-        sys.exit(f"stack {STACK}: {status}")
+        reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName=STACK)["StackEvents"]
+                   if e.get("ResourceStatus", "").endswith("FAILED")]
+        sys.exit(f"stack {STACK}: {status} {stack.get('StackStatusReason', '')} {reasons[:3]}")
     physical = physical_names()
-    resolver = Resolver(with_defaults(template, params), physical)
+    values = with_defaults(template, params)
+
+    def resolver():
+        return Resolver(values, {**names, **physical}, translated.get("Conditions"), translated.get("Mappings"))
+
+    def exists(res):
+        return "Condition" not in res or resolver().condition(res["Condition"])
     asg = client("autoscaling")
     for logical, res in aside.items():
-        if res["Type"] == "AWS::AutoScaling::ScalingPolicy":
-            p = resolver(res["Properties"])
+        if res["Type"] == "AWS::AutoScaling::ScalingPolicy" and exists(res):
+            p = resolver()(res["Properties"])
             name = f"{STACK}-{logical}"
             asg.put_scaling_policy(
                 AutoScalingGroupName=p["AutoScalingGroupName"], PolicyName=name,
@@ -268,16 +355,17 @@ def deploy():
                 ScalingAdjustment=int(p["ScalingAdjustment"]), Cooldown=int(p["Cooldown"]))
             # moto's PutScalingPolicy answer omits PolicyARN: read it back.
             physical[logical] = asg.describe_policies(PolicyNames=[name])["ScalingPolicies"][0]["PolicyARN"]
-    resolver = Resolver(with_defaults(template, params), physical)  # now with the policies' ARNs
     cw = client("cloudwatch")
+    alarms = {}
     for logical, res in aside.items():
-        if res["Type"] == "AWS::CloudWatch::Alarm":
-            p = resolver(res["Properties"])
+        if res["Type"] == "AWS::CloudWatch::Alarm" and exists(res):
+            p = resolver()(res["Properties"])
             for number, kind in (("Threshold", float), ("Period", int), ("EvaluationPeriods", int),
                                  ("DatapointsToAlarm", int)):
                 if number in p:
                     p[number] = kind(p[number])
             cw.put_metric_alarm(**p)
+            alarms[logical] = p["AlarmName"]
     topic = physical.get("AlarmTopic")
     if topic:
         # The demo's inbox: what the AlarmReactor really publishes, read back from SQS.
@@ -286,10 +374,13 @@ def deploy():
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     s = state()
-    s.update(params=with_defaults(template, params), aside={k: v["Type"] for k, v in aside.items()}, alarms=names)
+    s.update(params=values, aside={k: v["Type"] for k, v in aside.items()}, alarms=alarms,
+             names={**names, **{k: v for k, v in physical.items() if k in aside}},
+             leftOut=sorted(f"{k} ({v['Type']})" for k, v in left_out.items()))
     (STATE / "state.json").write_text(json.dumps(s, indent=1))
-    print(f"stack {STACK} created in the emulator in {time.monotonic() - started:.1f} s "
-          f"({len(body['Resources'])} resources by CloudFormation, {len(aside)} beside it)")
+    print(f"stack {STACK} created in the emulator in {time.monotonic() - started:.1f} s: "
+          f"{len(body['Resources'])} resources by CloudFormation, {len(aside)} beside it, "
+          f"{len(left_out)} of types moto's CloudFormation lacks left out (stand-in names; .local/state.json lists them)")
 
 
 def with_defaults(template, params):
@@ -316,9 +407,8 @@ def function_definition(logical_id):
         functions = [k for k, v in translated["Resources"].items() if v["Type"] == "AWS::Lambda::Function"]
         sys.exit(f"no function {logical_id} in template.yaml (functions: {', '.join(functions)})")
     s = state()
-    physical = physical_names()
-    physical.update(s.get("alarms", {}))
-    resolver = Resolver(dict(s["params"]), physical, translated.get("Conditions"))
+    values = {**s.get("names", {}), **s.get("alarms", {}), **physical_names()}
+    resolver = Resolver(dict(s["params"]), values, translated.get("Conditions"), translated.get("Mappings"))
     props = res["Properties"]
     env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
     env.update(LOCAL_ENV_OVERRIDES.get(logical_id, {}))
@@ -355,7 +445,7 @@ def invoke(logical_id, event_file, quiet=False):
 def snapshot():
     s = state()
     asg = client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[STACK + "-web"])["AutoScalingGroups"][0]
-    alarms = client("cloudwatch").describe_alarms(AlarmNames=list(s["alarms"].values()))["MetricAlarms"]
+    alarms = client("cloudwatch").describe_alarms(AlarmNames=[STACK + "-web-cpu-high", STACK + "-web-cpu-low"])["MetricAlarms"]
     ssm = client("ssm")
     got = {p["Name"]: p for p in ssm.get_parameters(Names=[
         f"/Moodle/{STACK}/IsMoodleSetupCompleted", f"/Moodle/{STACK}/Automation/Status",

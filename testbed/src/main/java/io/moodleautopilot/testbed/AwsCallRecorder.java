@@ -81,7 +81,26 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
         }
         String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
         String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-        CALLS.add(new RecordedCall(iamPrefix(service) + ":" + operation, resources(context.request())));
+        CALLS.add(new RecordedCall(action(iamPrefix(service), operation, context.request()), resources(context.request())));
+    }
+
+    /**
+     * The IAM action a call needs: the operation's name, except where IAM names it otherwise (S3:
+     * HeadObject is authorised as s3:GetObject, ListObjectVersions as s3:ListBucketVersions, a
+     * delete of one version as s3:DeleteObjectVersion).
+     */
+    static String action(String prefix, String operation, SdkRequest request) {
+        return switch (request) {
+            case software.amazon.awssdk.services.s3.model.HeadObjectRequest r ->
+                    r.versionId() == null ? "s3:GetObject" : "s3:GetObjectVersion";
+            case software.amazon.awssdk.services.s3.model.GetObjectRequest r ->
+                    r.versionId() == null ? "s3:GetObject" : "s3:GetObjectVersion";
+            case software.amazon.awssdk.services.s3.model.ListObjectVersionsRequest r -> "s3:ListBucketVersions";
+            case software.amazon.awssdk.services.s3.model.ListObjectsV2Request r -> "s3:ListBucket";
+            case software.amazon.awssdk.services.s3.model.DeleteObjectRequest r ->
+                    r.versionId() == null ? "s3:DeleteObject" : "s3:DeleteObjectVersion";
+            default -> prefix + ":" + operation;
+        };
     }
 
     private static String iamPrefix(String sdkServiceName) {
@@ -95,6 +114,7 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case "eventbridge" -> "events";
             case "dynamodb" -> "dynamodb";
             case "sns" -> "sns";
+            case "s3" -> "s3";
             default -> throw new IllegalStateException("no IAM prefix known for SDK service " + sdkServiceName);
         };
     }
@@ -131,10 +151,21 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest r -> List.of(table(r.tableName()));
             case software.amazon.awssdk.services.sns.model.PublishRequest r -> List.of(r.topicArn());
             case StartPipelineExecutionRequest r -> List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
+            // S3 ARNs carry neither region nor account.
+            case software.amazon.awssdk.services.s3.model.HeadObjectRequest r -> List.of(s3Object(r.bucket(), r.key()));
+            case software.amazon.awssdk.services.s3.model.GetObjectRequest r -> List.of(s3Object(r.bucket(), r.key()));
+            case software.amazon.awssdk.services.s3.model.PutObjectRequest r -> List.of(s3Object(r.bucket(), r.key()));
+            case software.amazon.awssdk.services.s3.model.DeleteObjectRequest r -> List.of(s3Object(r.bucket(), r.key()));
+            case software.amazon.awssdk.services.s3.model.ListObjectVersionsRequest r -> List.of("arn:aws:s3:::" + r.bucket());
+            case software.amazon.awssdk.services.s3.model.ListObjectsV2Request r -> List.of("arn:aws:s3:::" + r.bucket());
             // Recorded as a resource no policy grants, so the IAM proof fails and names the request:
             // a new AWS call must come with its mapping here and its permission in template.yaml.
             default -> List.of("unmapped:" + request.getClass().getSimpleName());
         };
+    }
+
+    private static String s3Object(String bucket, String key) {
+        return "arn:aws:s3:::" + bucket + "/" + key;
     }
 
     private static String table(String name) {

@@ -139,6 +139,7 @@ public final class CfnTemplate {
         private static final Pattern SUB = Pattern.compile("\\$\\{([^}!][^}]*)}");
         private final Map<String, String> values = new LinkedHashMap<>();
         private final Map<String, Object> conditions;
+        private final Map<String, Object> mappings;
 
         public Resolver(CfnTemplate template, String stackName, Map<String, String> parameterOverrides,
                         Map<String, String> resourceNames) {
@@ -152,6 +153,7 @@ public final class CfnTemplate {
             values.putAll(parameterOverrides);
             values.putAll(resourceNames);
             this.conditions = template.section("Conditions");
+            this.mappings = template.section("Mappings");
         }
 
         public String string(Object node) {
@@ -172,6 +174,14 @@ public final class CfnTemplate {
                 case "Fn::Join" -> {
                     List<Object> a = list(arg);
                     yield String.join(String.valueOf(a.get(0)), list(resolve(a.get(1))).stream().map(this::string).toList());
+                }
+                case "Fn::FindInMap" -> {
+                    List<Object> a = list(arg);
+                    Object v = map(map(mappings.get(string(a.get(0)))).get(string(a.get(1)))).get(string(a.get(2)));
+                    if (v == null) {
+                        throw new IllegalStateException("no mapping value for " + a);
+                    }
+                    yield String.valueOf(v);
                 }
                 case "Fn::If" -> {
                     List<Object> a = list(arg);

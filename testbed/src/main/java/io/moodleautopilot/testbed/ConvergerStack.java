@@ -37,14 +37,20 @@ public final class ConvergerStack {
         this.webGroup = name + "-web";
         this.cpuHighAlarm = name + "-web-cpu-high";
         this.cpuLowAlarm = name + "-web-cpu-low";
-        Map<String, String> params = new LinkedHashMap<>(Map.of("PipelineName", name + "-deploy"));
-        params.putAll(parameterOverrides);
-        this.pipeline = params.get("PipelineName");
-        Map<String, String> resources = Map.of(
+        // Names the stack's resources get in AWS, as the template's intrinsic functions see them;
+        // an override replaces a parameter or a resource name alike (e.g. "DeploymentPipeline").
+        Map<String, String> resources = new LinkedHashMap<>(Map.of(
                 "WebAutoScalingGroup", webGroup,
                 "WebCpuHighAlarm", cpuHighAlarm,
                 "WebCpuLowAlarm", cpuLowAlarm,
-                "SetupCompletedParameter", "/Moodle/" + name + "/IsMoodleSetupCompleted");
+                "SetupCompletedParameter", "/Moodle/" + name + "/IsMoodleSetupCompleted",
+                "DeploymentPipeline", name + "-deploy",
+                "SessionReplicationGroup.PrimaryEndPoint.Address", "sessions.abc123.cache.amazonaws.com",
+                "SessionMemcached.ConfigurationEndpoint.Address", "sessions.abc123.cfg.use1.cache.amazonaws.com",
+                "SessionServerlessCache.Endpoint.Address", "sessions-x.serverless.use1.cache.amazonaws.com"));
+        resources.putAll(parameterOverrides);
+        this.pipeline = resources.get("DeploymentPipeline");
+        Map<String, String> params = parameterOverrides;
         this.resolver = new CfnTemplate.Resolver(template, name, params, resources);
     }
 

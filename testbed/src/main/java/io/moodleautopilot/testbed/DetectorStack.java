@@ -20,6 +20,8 @@ public final class DetectorStack {
     public final String cluster;
     public final String rule;
     private final Map<String, String> params = new LinkedHashMap<>();
+    private final Map<String, String> resources = new LinkedHashMap<>();
+    private final String engine;
     private String secretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:unset";
     private final CfnTemplate template = CfnTemplate.load();
 
@@ -31,22 +33,29 @@ public final class DetectorStack {
         this.name = name;
         this.cluster = name + "-db";
         this.rule = name + "-install-detector";
-        params.putAll(Map.of("DatabaseClusterIdentifier", cluster, "DatabaseEngine", engine,
-                "DatabaseEndpoint", "127.0.0.1", "DatabasePort", String.valueOf(port), "DatabaseName", database,
-                "DatabaseTablePrefix", prefix, "VpcId", "vpc-12345678", "DatabaseSecurityGroupId", "sg-12345678"));
+        this.engine = engine;
+        params.putAll(Map.of("DatabaseEngine", engine.equals("pgsql") ? "aurora-postgresql" : "aurora-mysql",
+                "DatabaseName", database, "DatabaseTablePrefix", prefix));
+        resources.putAll(Map.of("DatabaseCluster", cluster, "DatabaseCluster.Endpoint.Address", "127.0.0.1",
+                "DatabaseCluster.Endpoint.Port", String.valueOf(port), "LoadBalancer.DNSName", "",
+                "InstallDetectorSecurityGroup.GroupId", "sg-87654321"));
     }
 
 
     private CfnTemplate.Resolver resolver() {
-        Map<String, String> p = new LinkedHashMap<>(params);
-        p.put("DatabaseSecretArn", secretArn);
-        return new CfnTemplate.Resolver(template, name, p,
-                Map.of("SetupCompletedParameter", flagParameter(), "InstallDetectorSecurityGroup.GroupId", "sg-87654321"));
+        Map<String, String> r = new LinkedHashMap<>(resources);
+        r.put("DatabaseCluster.MasterUserSecret.SecretArn", secretArn);
+        r.put("SetupCompletedParameter", flagParameter());
+        return new CfnTemplate.Resolver(template, name, params, r);
     }
 
     public Map<String, String> functionEnvironment() {
         Map<String, String> env = new LinkedHashMap<>(template.functionEnvironment(FUNCTION, resolver()));
         env.put("DB_TLS", "disable");
+        // The local server's own dialect (the template maps the Aurora engine to pgsql or auroramysql).
+        env.put("DB_ENGINE", engine);
+        // The local database has no site in front of it: no login-page probe.
+        env.put("SITE_URL", "");
         return env;
     }
 

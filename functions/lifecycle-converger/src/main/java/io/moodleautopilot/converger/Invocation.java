@@ -1,5 +1,7 @@
 package io.moodleautopilot.converger;
 
+import io.moodleautopilot.function.CustomResourceResponder;
+
 /** One of the three ways the function is triggered, or an event it must refuse. */
 sealed interface Invocation {
 
@@ -13,7 +15,8 @@ sealed interface Invocation {
 
     /** A CloudFormation custom resource request: every stack create and update converges too. */
     record CustomResource(String requestType, String responseUrl, String stackId, String requestId,
-                          String logicalResourceId, String physicalResourceId) implements Invocation {
+                          String logicalResourceId, String physicalResourceId)
+            implements Invocation, CustomResourceResponder.Request {
     }
 
     /** Anything else: logged, counted, never acted on. */

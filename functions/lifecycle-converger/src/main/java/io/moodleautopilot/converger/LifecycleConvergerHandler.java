@@ -10,6 +10,7 @@ import io.moodleautopilot.core.aws.CodePipelineStarter;
 import io.moodleautopilot.core.aws.EventBridgeSchedule;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.function.CustomResourceResponder;
 import io.moodleautopilot.function.JsonEventHandler;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
 import io.moodleautopilot.core.lifecycle.ConvergeService;

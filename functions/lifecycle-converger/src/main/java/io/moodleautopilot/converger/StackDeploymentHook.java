@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.function.CustomResourceResponder;
 import io.moodleautopilot.function.JsonEventHandler;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
 import io.moodleautopilot.core.lifecycle.ConvergeService;

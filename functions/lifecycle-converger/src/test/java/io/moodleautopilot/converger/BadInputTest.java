@@ -71,7 +71,7 @@ class BadInputTest {
 
     @Test
     void aMissingPipelineIsAConfigurationErrorWithNoPartialChange() {
-        ConvergerStack noPipeline = new ConvergerStack("moodle", Map.of("PipelineName", "moodle-nope"));
+        ConvergerStack noPipeline = new ConvergerStack("moodle", Map.of("DeploymentPipeline", "moodle-nope"));
         var result = Invocations.invoke(Invocations.handler(noPipeline), Invocations.event("parameter-store-change.json"));
 
         assertThat(result.outcome()).isEqualTo("CONFIGURATION_ERROR");
@@ -110,10 +110,12 @@ class BadInputTest {
 
     @Test
     void memcachedWithTlsIsRefusedRatherThanPublishedInClearText() {
-        ConvergerStack memcachedTls = new ConvergerStack("moodle", Map.of("SessionCacheEngine", "memcached",
-                "SessionCacheEndpoint", "sessions.cfg.use1.cache.amazonaws.com", "SessionCacheTransitEncryption", "true"));
+        // The template never pairs memcached with TLS; an environment edited by hand might.
+        Map<String, String> env = new HashMap<>(new ConvergerStack("moodle", Map.of("SessionCacheEngine", "memcached"))
+                .functionEnvironment());
+        env.put("SESSION_CACHE_TLS", "true");
         var recorded = AwsCallRecorder.record(() ->
-                Invocations.invoke(Invocations.handler(memcachedTls), Invocations.event("parameter-store-change.json")));
+                Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json")));
 
         assertThat(recorded.value().outcome()).isEqualTo("CONFIGURATION_ERROR");
         assertThat(recorded.value().result().path("message").asText()).contains("cannot use TLS");

@@ -11,6 +11,7 @@ import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.CodePipelineStandIn;
 import io.moodleautopilot.testbed.ConvergerStack;
 import io.moodleautopilot.testbed.IamPolicy;
+import io.moodleautopilot.testbed.MotoServer;
 import io.moodleautopilot.testbed.MotoExtension;
 import io.moodleautopilot.testbed.RecordedCall;
 import io.moodleautopilot.testbed.WireMockExtension;
@@ -52,8 +53,7 @@ class LeastPrivilegeTest {
 
     @Test
     void everyCallIsAllowedAndEveryGrantIsUsed(CodePipelineStandIn pipelines) {
-        // With a database, so the stack has an InstallDetector whose schedule the converger resumes.
-        ConvergerStack stack = new ConvergerStack("moodle", java.util.Map.of("DatabaseClusterIdentifier", "moodle-db")).create();
+        ConvergerStack stack = new ConvergerStack("moodle").create();
         IamPolicy policy = stack.functionPolicy();
 
         List<RecordedCall> calls = everyPath(stack, pipelines);
@@ -89,20 +89,11 @@ class LeastPrivilegeTest {
     }
 
     @Test
-    void withoutADatabaseThereIsNoDetectorToResumeAndNoPermissionForIt(CodePipelineStandIn pipelines) {
-        ConvergerStack stack = new ConvergerStack("moodle").create();
-        List<RecordedCall> calls = everyPath(stack, pipelines);
-        assertThat(calls).extracting(RecordedCall::action).doesNotContain("events:EnableRule");
-        assertThat(stack.functionPolicy().statements()).flatExtracting(IamPolicy.Statement::actions)
-                .doesNotContain("events:EnableRule");
-        assertThat(stack.functionPolicy().violations(calls)).isEmpty();
-    }
-
-    @Test
-    void withoutAPipelineTheFunctionGetsNoPipelinePermission() {
-        ConvergerStack noPipeline = new ConvergerStack("moodle", java.util.Map.of("PipelineName", ""));
-        assertThat(noPipeline.functionPolicy().statements())
-                .flatExtracting(IamPolicy.Statement::actions)
-                .doesNotContain("codepipeline:StartPipelineExecution");
+    void thePipelineGrantNamesOnlyThisStacksPipeline() {
+        ConvergerStack stack = new ConvergerStack("moodle");
+        assertThat(stack.functionPolicy().statements())
+                .filteredOn(s -> s.actions().contains("codepipeline:StartPipelineExecution"))
+                .flatExtracting(IamPolicy.Statement::resources)
+                .containsExactly("arn:aws:codepipeline:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT + ":moodle-deploy");
     }
 }

@@ -50,7 +50,8 @@ class LifecycleConvergerTest {
         assertThat(stack.alarmActions()).containsOnly(
                 Map.entry(stack.cpuHighAlarm, true), Map.entry(stack.cpuLowAlarm, true));
         JsonNode session = Invocations.MAPPER.readTree(stack.parameter(stack.sessionParameter()));
-        assertThat(session.path("session_handler_class").asText()).isEqualTo("\\core\\session\\database");
+        // The template's default session cache: Valkey, with TLS.
+        assertThat(session.path("session_handler_class").asText()).isEqualTo("\\core\\session\\redis");
         assertThat(pipelines.executions()).hasSize(1);
         JsonNode status = Invocations.MAPPER.readTree(stack.parameter(stack.statusParameter()));
         assertThat(status.path("phase").asText()).isEqualTo("PRODUCTION");
@@ -92,8 +93,8 @@ class LifecycleConvergerTest {
 
     @Test
     void goingBackToInstallModeResumesTheInstallDetectorsSchedule() {
-        ConvergerStack withDetector = new ConvergerStack("moodle", Map.of("DatabaseClusterIdentifier", "moodle-db"));
-        ConvergerStack fresh = new ConvergerStack("moodle2", Map.of("DatabaseClusterIdentifier", "moodle2-db")).create();
+        ConvergerStack withDetector = new ConvergerStack("moodle");
+        ConvergerStack fresh = new ConvergerStack("moodle2").create();
         pipelines.createPipeline(fresh.pipeline);
         LifecycleConvergerHandler handler = Invocations.handler(fresh);
         fresh.setFlag("Yes");
@@ -229,8 +230,7 @@ class LifecycleConvergerTest {
 
     @Test
     void redisSessionCacheIsPublishedWithTls() throws Exception {
-        ConvergerStack redis = new ConvergerStack("moodle", Map.of("SessionCacheEngine", "valkey",
-                "SessionCacheEndpoint", "sessions.abc123.cache.amazonaws.com", "SessionCacheTransitEncryption", "true"));
+        ConvergerStack redis = new ConvergerStack("moodle", Map.of("SessionCacheEngine", "valkey"));
         stack.setFlag("Yes");
         Invocations.invoke(Invocations.handler(redis), Invocations.event("parameter-store-change.json"));
 
@@ -244,9 +244,7 @@ class LifecycleConvergerTest {
 
     @Test
     void serverlessCacheAlwaysGetsTls() throws Exception {
-        ConvergerStack serverless = new ConvergerStack("moodle", Map.of("SessionCacheEngine", "serverless",
-                "SessionCacheEndpoint", "sessions-x.serverless.use1.cache.amazonaws.com",
-                "SessionCacheTransitEncryption", "false"));
+        ConvergerStack serverless = new ConvergerStack("moodle", Map.of("SessionCacheEngine", "serverless"));
         stack.setFlag("Yes");
         Invocations.invoke(Invocations.handler(serverless), Invocations.event("parameter-store-change.json"));
 
@@ -256,9 +254,7 @@ class LifecycleConvergerTest {
 
     @Test
     void memcachedSessionsArePublishedWithTheirSavePath() throws Exception {
-        ConvergerStack memcached = new ConvergerStack("moodle", Map.of("SessionCacheEngine", "memcached",
-                "SessionCacheEndpoint", "sessions.abc123.cfg.use1.cache.amazonaws.com",
-                "SessionCacheTransitEncryption", "false"));
+        ConvergerStack memcached = new ConvergerStack("moodle", Map.of("SessionCacheEngine", "memcached"));
         stack.setFlag("Yes");
         Invocations.invoke(Invocations.handler(memcached), Invocations.event("parameter-store-change.json"));
 

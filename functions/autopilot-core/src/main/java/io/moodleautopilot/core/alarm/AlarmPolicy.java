@@ -17,6 +17,8 @@ public final class AlarmPolicy {
             new AlarmRule("db-free-storage", AlarmKind.NOTIFY, "Aurora free storage low", RUNBOOK + "aurora-free-storage"),
             new AlarmRule("cache-cpu", AlarmKind.NOTIFY, "Cache CPU high", RUNBOOK + "cache-cpu"),
             new AlarmRule("cache-evictions", AlarmKind.NOTIFY, "Cache evictions", RUNBOOK + "cache-evictions"),
+            new AlarmRule("app-cache-cpu", AlarmKind.NOTIFY, "Application cache CPU high", RUNBOOK + "cache-cpu"),
+            new AlarmRule("app-cache-evictions", AlarmKind.NOTIFY, "Application cache evictions", RUNBOOK + "cache-evictions"),
             new AlarmRule("efs-throughput", AlarmKind.NOTIFY, "EFS throughput high", RUNBOOK + "efs-throughput"));
 
     private AlarmPolicy() {

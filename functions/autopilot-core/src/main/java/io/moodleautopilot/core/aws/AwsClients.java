@@ -20,6 +20,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
@@ -43,6 +44,7 @@ public final class AwsClients {
     private final Supplier<EventBridgeClient> eventBridge;
     private final Supplier<DynamoDbClient> dynamoDb;
     private final Supplier<SnsClient> sns;
+    private final Supplier<S3Client> s3;
 
     /** What all clients share: one HTTP client, the region, the credentials, the timeouts. */
     private static final class Shared {
@@ -59,6 +61,12 @@ public final class AwsClients {
                 .apiCallAttemptTimeout(Duration.ofSeconds(8))
                 .apiCallTimeout(Duration.ofSeconds(20))
                 .build();
+        // Uploads of a whole Moodle release (about 100 MB, at most 1 GiB) need longer than an API
+        // call; the caller's own deadline still bounds the function.
+        final ClientOverrideConfiguration transfers = ClientOverrideConfiguration.builder()
+                .apiCallAttemptTimeout(Duration.ofMinutes(5))
+                .apiCallTimeout(Duration.ofMinutes(12))
+                .build();
     }
 
     /** Cheap: nothing is built until a client is asked for (or {@link #prewarmInBackground}). */
@@ -72,13 +80,19 @@ public final class AwsClients {
         this.eventBridge = client(EventBridgeClient::builder);
         this.dynamoDb = client(DynamoDbClient::builder);
         this.sns = client(SnsClient::builder);
+        this.s3 = client(S3Client::builder, true);
     }
 
     private <B extends AwsSyncClientBuilder<B, C> & AwsClientBuilder<B, C>, C> Supplier<C> client(Supplier<B> builder) {
+        return client(builder, false);
+    }
+
+    private <B extends AwsSyncClientBuilder<B, C> & AwsClientBuilder<B, C>, C> Supplier<C> client(Supplier<B> builder,
+                                                                                                  boolean transfers) {
         return memoize(() -> {
             Shared s = shared.get();
             return builder.get().httpClient(s.http).region(s.region).credentialsProvider(s.credentials)
-                    .overrideConfiguration(s.overrides).build();
+                    .overrideConfiguration(transfers ? s.transfers : s.overrides).build();
         });
     }
 
@@ -134,6 +148,11 @@ public final class AwsClients {
 
     public Supplier<SnsClient> sns() {
         return sns;
+    }
+
+    /** For object transfers: longer call timeouts than the other clients. */
+    public Supplier<S3Client> s3() {
+        return s3;
     }
 
     static <T> Supplier<T> memoize(Supplier<T> factory) {

@@ -1,4 +1,4 @@
-package io.moodleautopilot.converger;
+package io.moodleautopilot.function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,18 +12,32 @@ import java.util.Map;
 
 /**
  * Answers CloudFormation by PUTting the response document to the pre-signed S3 URL of the request,
- * as the custom resource protocol requires.
+ * as the custom resource protocol requires. Shared by every function that backs a custom resource.
  */
-class CustomResourceResponder {
+public class CustomResourceResponder {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     /** CloudFormation rejects a Reason longer than this in the response document. */
     private static final int MAX_REASON = 1000;
+    /** Worst case of one answer: connect plus read timeout. Callers keep at least this much time back. */
+    public static final long MAX_ANSWER_MILLIS = 15_000;
 
-    void respond(Invocation.CustomResource request, boolean success, String physicalResourceId,
-                 String reason, Map<String, String> data) {
+    /** What the response document repeats from the request, and where it goes. */
+    public interface Request {
+        String responseUrl();
+
+        String stackId();
+
+        String requestId();
+
+        String logicalResourceId();
+    }
+
+    public void respond(Request request, boolean success, String physicalResourceId,
+                        String reason, Map<String, String> data) {
         ObjectNode body = MAPPER.createObjectNode();
         body.put("Status", success ? "SUCCESS" : "FAILED");
-        body.put("Reason", reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason);
+        String text = reason == null ? "" : reason;
+        body.put("Reason", text.length() > MAX_REASON ? text.substring(0, MAX_REASON) : text);
         body.put("PhysicalResourceId", physicalResourceId);
         body.put("StackId", request.stackId());
         body.put("RequestId", request.requestId());
@@ -52,8 +66,9 @@ class CustomResourceResponder {
             if (status / 100 != 2) {
                 throw new IOException("CloudFormation response URL answered HTTP " + status);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not deliver the custom resource response", e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UncheckedIOException("could not deliver the custom resource response",
+                    e instanceof IOException io ? io : new IOException(e.getMessage(), e));
         }
     }
 }

@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# Turns a fresh Amazon Linux 2023 instance (Graviton, arm64) into a Moodle web node. Run once at
+# launch, as root, by the launch template's UserData:
+#
+#   aws s3 cp s3://$SOURCE_BUCKET/moodle/release.zip ...   (the pipeline's source object: this
+#   unzip ... -d /opt/moodle-autopilot/bundle                bundle plus moodle-release.tgz)
+#   STACK_NAME=... AWS_REGION=... bash /opt/moodle-autopilot/bundle/scripts/bootstrap.sh
+#
+# It installs Apache (event MPM), PHP-FPM 8.3 and the extensions Moodle 4.5 needs, mounts the
+# shared dataroot (EFS), installs Moodle's cron, the CloudWatch agent and the CodeDeploy agent,
+# then runs the same steps as the CodeDeploy hooks (before-install, install-release, start; with
+# Moodle's CLI installer before start when the install mode is Unattended) and checks that Moodle
+# answers (validate).
+#
+# Every step looks before it changes anything, so running it again (by hand, after a failure) is
+# safe. Never `set -x`: this script handles the admin password.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Moodle 4.5 supports PHP 8.1 to 8.3 (8.4 arrives with Moodle 5.0). AL2023 packages PHP 8.3 as
+# php8.3-* since 2023.5.20240624.
+PHP_VERSION=8.3
+# Not packaged for AL2023; built from PECL. redis backs Redis/Valkey sessions and MUC stores,
+# memcached the memcached session handler.
+PECL_REDIS=redis-6.1.0
+PECL_MEMCACHED=memcached-3.3.0
+# Where the RDS CA bundle comes from when the database's certificate is verified (verify-full),
+# unless the bundle carries certs/rds-global-bundle.pem.
+RDS_CA_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RDS_CA_ANCHOR=/etc/pki/ca-trust/source/anchors/amazon-rds-global-bundle.pem
+SYSTEM_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
+CWAGENT_DIR=/opt/aws/amazon-cloudwatch-agent
+
+[ "$(id -u)" = 0 ] || die "bootstrap.sh must run as root"
+[ -n "${STACK_NAME:-}" ] || die "STACK_NAME is not set (the launch template's UserData sets it)"
+[ -n "${AWS_REGION:-}" ] || die "AWS_REGION is not set (the launch template's UserData sets it)"
+log "bootstrap of a Moodle web node for stack $STACK_NAME in $AWS_REGION"
+
+# The hooks CodeDeploy runs later have none of UserData's environment.
+save_instance_env() {
+  install -d -m 0755 "$AUTOPILOT_ETC" "$AUTOPILOT_STATE"
+  { printf 'STACK_NAME=%q\n' "$STACK_NAME"; printf 'AWS_REGION=%q\n' "$AWS_REGION"; } >"$AUTOPILOT_ETC/instance.env.new"
+  mv -f "$AUTOPILOT_ETC/instance.env.new" "$AUTOPILOT_ETC/instance.env"
+}
+
+dnf_install() {
+  local missing=() package
+  for package in "$@"; do
+    rpm -q "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  dnf install -y -q --setopt=install_weak_deps=False "${missing[@]}"
+}
+
+# A value from the site configuration that ends up in a path, a sed replacement or a mount line.
+site_path() {
+  local value
+  value=$(json_get "$SITE_JSON" "$1")
+  [[ "$value" =~ ^/[A-Za-z0-9._/-]+$ ]] || die "site configuration key '$1' must be an absolute path of [A-Za-z0-9._/-]"
+  printf '%s' "$value"
+}
+
+install_packages() {
+  # Moodle 4.5's required extensions: pgsql or mysqli (php-mysqlnd), gd, intl, mbstring, soap
+  # (web services), xml (dom, simplexml, xmlreader), zip, sodium; opcache is strongly
+  # recommended; curl, openssl, iconv, ctype, fileinfo, tokenizer and zlib come in php-common.
+  # php-devel, php-pear, gcc and make build the PECL extensions below.
+  dnf_install httpd \
+    "php$PHP_VERSION-fpm" "php$PHP_VERSION-cli" "php$PHP_VERSION-common" "php$PHP_VERSION-opcache" \
+    "php$PHP_VERSION-pgsql" "php$PHP_VERSION-mysqlnd" "php$PHP_VERSION-gd" "php$PHP_VERSION-intl" \
+    "php$PHP_VERSION-mbstring" "php$PHP_VERSION-soap" "php$PHP_VERSION-xml" "php$PHP_VERSION-zip" \
+    "php$PHP_VERSION-sodium" "php$PHP_VERSION-devel" php-pear gcc make \
+    amazon-efs-utils amazon-cloudwatch-agent cronie logrotate tar unzip ruby
+}
+
+# pecl_extension NAME-VERSION REQUIRED
+pecl_extension() {
+  local spec="$1" required="$2" name="${1%-*}"
+  if "$PHP_BIN" -m 2>/dev/null | grep -qix "$name"; then
+    return 0
+  fi
+  log "building the PHP extension $spec from PECL (AL2023 does not package it)"
+  # stdin from /dev/null: pecl takes the default answer to each configure question.
+  if pecl install -f "$spec" </dev/null >>"$AUTOPILOT_LOG" 2>&1; then
+    printf 'extension=%s.so\n' "$name" >"/etc/php.d/50-$name.ini"
+    log "PHP extension $name installed"
+  elif [ "$required" = required ]; then
+    die "building the PHP extension $spec failed (output in $AUTOPILOT_LOG)"
+  else
+    log "WARNING: building the PHP extension $spec failed; the $name session handler and cache store will not work on this node"
+  fi
+}
+
+install_php_extensions() {
+  pecl_extension "$PECL_REDIS" required
+  # libmemcached's headers: best effort, the memcached handler is the rarer choice.
+  dnf_install libmemcached-awesome-devel zlib-devel || log "WARNING: libmemcached headers are not available"
+  pecl_extension "$PECL_MEMCACHED" optional
+}
+
+configure_php() {
+  local mem_mb children
+  install -m 0644 "$BUNDLE_DIR/config/php-moodle.ini" /etc/php.d/90-moodle.ini
+  # About 96 MiB per Moodle worker, with 768 MiB left for the system, Apache and the agents.
+  mem_mb=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
+  children=$(( (mem_mb - 768) / 96 ))
+  [ "$children" -ge 8 ] || children=8
+  sed "s/@PM_MAX_CHILDREN@/$children/" "$BUNDLE_DIR/config/php-fpm-www.conf" >/etc/php-fpm.d/www.conf.new
+  if [ "$DB_TLS" = verify-full ] && [ "$DB_TYPE" = pgsql ]; then
+    # libpq verifies against ~/.postgresql/root.crt unless told otherwise; Moodle's dboptions have
+    # no sslrootcert, so the workers get the system bundle (which now holds the RDS CA) this way.
+    printf 'env[PGSSLROOTCERT] = %s\n' "$SYSTEM_CA_BUNDLE" >>/etc/php-fpm.d/www.conf.new
+  fi
+  mv -f /etc/php-fpm.d/www.conf.new /etc/php-fpm.d/www.conf
+  log "PHP-FPM pool: pm.max_children $children for ${mem_mb} MiB"
+}
+
+configure_httpd() {
+  # The event MPM: threads for keep-alive and static files, PHP in PHP-FPM's processes.
+  printf 'LoadModule mpm_event_module modules/mod_mpm_event.so\n' >/etc/httpd/conf.modules.d/00-mpm.conf
+  sed "s#/var/www/moodle#$DIRROOT#g" "$BUNDLE_DIR/config/httpd-moodle.conf" >/etc/httpd/conf.d/moodle.conf
+  apachectl configtest >/dev/null 2>&1 || die "Apache's configuration does not pass 'apachectl configtest'"
+}
+
+# The RDS CA joins the system trust store: mysqlnd verifies against it directly, libpq through
+# PGSSLROOTCERT. Only for verify-full: with require, libpq would start verifying (as verify-ca) as
+# soon as it finds a root certificate file.
+configure_db_tls() {
+  if [ "$DB_TLS" != verify-full ]; then
+    return 0
+  fi
+  if [ ! -s "$RDS_CA_ANCHOR" ]; then
+    if [ -s "$BUNDLE_DIR/certs/rds-global-bundle.pem" ]; then
+      install -m 0644 "$BUNDLE_DIR/certs/rds-global-bundle.pem" "$RDS_CA_ANCHOR"
+    else
+      log "downloading the RDS CA bundle from $RDS_CA_URL"
+      curl -fsS --retry 5 --max-time 60 -o "$RDS_CA_ANCHOR.new" "$RDS_CA_URL" \
+        || die "cannot download the RDS CA bundle, which verify-full needs"
+      mv -f "$RDS_CA_ANCHOR.new" "$RDS_CA_ANCHOR"
+    fi
+    update-ca-trust extract
+  fi
+  if [ "$DB_TYPE" = pgsql ]; then
+    export PGSSLROOTCERT="$SYSTEM_CA_BUNDLE"
+  fi
+}
+
+mount_dataroot() {
+  local fs ap line
+  fs=$(json_get "$SITE_JSON" efs_filesystem_id)
+  ap=$(json_get "$SITE_JSON" efs_access_point_id)
+  [[ "$fs" =~ ^fs-[0-9a-f]+$ ]] || die "efs_filesystem_id '$fs' is not a file system id"
+  [[ "$ap" =~ ^fsap-[0-9a-f]+$ ]] || die "efs_access_point_id '$ap' is not an access point id"
+  install -d -m 0755 "$DATAROOT"
+  # TLS in transit through the access point (which fixes the POSIX identity and root directory).
+  # iam: the file system policy admits only the web instances' role, so the mount signs with it.
+  line="$fs:/ $DATAROOT efs _netdev,noresvport,tls,iam,accesspoint=$ap 0 0"
+  if ! grep -qxF "$line" /etc/fstab; then
+    awk -v mp="$DATAROOT" '$2 != mp' /etc/fstab >/etc/fstab.new
+    printf '%s\n' "$line" >>/etc/fstab.new
+    mv -f /etc/fstab.new /etc/fstab
+    log "fstab: $line"
+  fi
+  local attempt
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    mountpoint -q "$DATAROOT" && break
+    # A new file system's mount targets and DNS name can take a minute to appear.
+    mount "$DATAROOT" >>"$AUTOPILOT_LOG" 2>&1 || { log "mount $DATAROOT failed (attempt $attempt), retrying"; sleep 15; }
+  done
+  mountpoint -q "$DATAROOT" || die "cannot mount $fs ($ap) at $DATAROOT"
+  if [ "$(stat -c %U "$DATAROOT")" != "$WEB_USER" ]; then
+    chown "$WEB_USER:$WEB_GROUP" "$DATAROOT" \
+      || log "WARNING: cannot chown $DATAROOT to $WEB_USER (the access point decides its owner)"
+  fi
+  log "dataroot $DATAROOT mounted from $fs through $ap"
+}
+
+create_local_dirs() {
+  # localcachedir is per instance on purpose (Moodle's docs: local disk); tempdir and cachedir stay
+  # on the shared dataroot, as Moodle requires on more than one node.
+  install -d -o "$WEB_USER" -g "$WEB_GROUP" -m 02770 "$LOCALCACHEDIR"
+  install -d -m 0755 "$RELEASES_DIR" "$(dirname "$DIRROOT")"
+  install -d -o "$WEB_USER" -g "$WEB_GROUP" -m 0750 /var/log/moodle
+}
+
+install_cron() {
+  sed "s#@DIRROOT@#$DIRROOT#g" "$BUNDLE_DIR/config/moodle-cron" >/etc/cron.d/moodle.new
+  if [ -n "${PGSSLROOTCERT:-}" ]; then
+    sed -i "/^MAILTO=/a PGSSLROOTCERT=$PGSSLROOTCERT" /etc/cron.d/moodle.new
+  fi
+  chmod 0644 /etc/cron.d/moodle.new
+  mv -f /etc/cron.d/moodle.new /etc/cron.d/moodle
+  install -m 0644 "$BUNDLE_DIR/config/logrotate-moodle" /etc/logrotate.d/moodle
+  systemctl enable --now --quiet crond
+}
+
+configure_cloudwatch_agent() {
+  local log_group
+  log_group=$(json_get "$SITE_JSON" log_group)
+  jq --arg group "$log_group" '.logs.logs_collected.files.collect_list[].log_group_name = $group' \
+    "$BUNDLE_DIR/config/amazon-cloudwatch-agent.json" >"$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json.new"
+  mv -f "$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json.new" "$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json"
+  "$CWAGENT_DIR/bin/amazon-cloudwatch-agent-ctl" -a fetch-config -m ec2 -s \
+    -c "file:$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json" >>"$AUTOPILOT_LOG" 2>&1 \
+    || die "the CloudWatch agent did not start with its configuration"
+  log "CloudWatch agent: memory and disk metrics, logs to $log_group"
+}
+
+# Moodle's CLI installer, once per site: the first instance to take the lock on the shared dataroot
+# installs; any other (or a re-run) finds the database installed and moves on.
+unattended_install() {
+  local mode admin_arn admin_json state admin_email fullname shortname
+  mode=$(json_get "$SITE_JSON" install_mode)
+  if [ "$mode" != Unattended ]; then
+    log "install mode $mode: the web installer finishes Moodle's installation"
+    return 0
+  fi
+  admin_arn=$(json_get "$SITE_JSON" admin_secret_arn)
+  [ -n "$admin_arn" ] || die "install mode Unattended needs admin_secret_arn in the site configuration"
+  admin_email=$(json_get "$SITE_JSON" admin_email)
+  fullname=$(json_get "$SITE_JSON" site_fullname)
+  shortname=$(json_get "$SITE_JSON" site_shortname)
+
+  exec 8>"$DATAROOT/.autopilot-install.lock"
+  log "waiting for the install lock on the shared dataroot"
+  flock -w 3600 8 || die "the install lock $DATAROOT/.autopilot-install.lock was not released within an hour"
+
+  state=$(runuser -u "$WEB_USER" -- "$PHP_BIN" "$BUNDLE_DIR/config/install-state.php" "$DIRROOT") \
+    || die "cannot read Moodle's install state from the database"
+  case "$state" in
+    installed)
+      log "Moodle is already installed"
+      ;;
+    partial)
+      die "the database has Moodle tables but no finished install (an installer died?): not installing over it; empty the database (or restore it) and run bootstrap.sh again"
+      ;;
+    empty)
+      if ! admin_json=$(awscli secretsmanager get-secret-value --secret-id "$admin_arn" \
+            --query SecretString --output text 2>"$AUTOPILOT_STATE/admin-secret.err"); then
+        log "$(head -c 2000 "$AUTOPILOT_STATE/admin-secret.err")"
+        die "cannot read the admin secret"
+      fi
+      rm -f "$AUTOPILOT_STATE/admin-secret.err"
+      log "installing Moodle's database with the CLI installer (this takes a few minutes)"
+      # The admin password goes on stdin to install-database.php, which hands it to Moodle's
+      # install_database.php in memory; printf is a builtin, so no process ever has it as argv.
+      if ! printf '%s' "$admin_json" | runuser -u "$WEB_USER" -- "$PHP_BIN" "$BUNDLE_DIR/config/install-database.php" "$DIRROOT" \
+          --agree-license --lang=en \
+          --adminemail="$admin_email" --fullname="$fullname" --shortname="$shortname" >>"$AUTOPILOT_LOG" 2>&1; then
+        unset admin_json
+        die "Moodle's CLI installer failed (its output is in $AUTOPILOT_LOG)"
+      fi
+      unset admin_json
+      log "Moodle's database is installed"
+      ;;
+    *)
+      die "unexpected install state '$state'"
+      ;;
+  esac
+  flock -u 8
+  exec 8>&-
+}
+
+# The CodeDeploy agent, so that the pipeline can deploy to this instance. Installed last: the
+# deployment CodeDeploy starts for a new instance then finds everything else in place (and its
+# BeforeInstall hook waits for this script's marker in any case).
+install_codedeploy_agent() {
+  if ! rpm -q codedeploy-agent >/dev/null 2>&1; then
+    local installer
+    installer=$(mktemp)
+    curl -fsS --retry 5 --max-time 120 -o "$installer" \
+      "https://aws-codedeploy-$AWS_REGION.s3.$AWS_REGION.amazonaws.com/latest/install" \
+      || die "cannot download the CodeDeploy agent's installer"
+    chmod 0755 "$installer"
+    "$installer" auto >>"$AUTOPILOT_LOG" 2>&1 || die "the CodeDeploy agent did not install"
+    rm -f "$installer"
+  fi
+  systemctl enable --now --quiet codedeploy-agent
+}
+
+save_instance_env
+dnf_install jq
+SITE_JSON=$(fetch_site_config) || die "cannot read the site configuration $(site_config_parameter)"
+DIRROOT=$(site_path dirroot)
+DATAROOT=$(site_path dataroot)
+LOCALCACHEDIR=$(site_path localcachedir)
+DB_TLS=$(json_get "$SITE_JSON" db_tls)
+DB_TYPE=$(json_get "$SITE_JSON" dbtype)
+
+install_packages
+install_php_extensions
+configure_db_tls
+configure_php
+configure_httpd
+mount_dataroot
+create_local_dirs
+install_cron
+configure_cloudwatch_agent
+
+AUTOPILOT_BOOTSTRAPPING=1 bash "$BUNDLE_DIR/scripts/before-install.sh"
+bash "$BUNDLE_DIR/scripts/install-release.sh"
+# Before the web server starts: nobody can open the web installer on a half-installed database.
+unattended_install
+bash "$BUNDLE_DIR/scripts/start.sh"
+bash "$BUNDLE_DIR/scripts/validate.sh"
+
+install_codedeploy_agent
+touch "$AUTOPILOT_STATE/bootstrapped"
+log "bootstrap complete"

@@ -1,0 +1,162 @@
+package io.moodleautopilot.bundle;
+
+import static io.moodleautopilot.bundle.Bundle.command;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/** The bundle's manifest, the appspec and the configuration files hang together. */
+class BundleLayoutTest {
+    static final List<String> HOOKS = List.of("BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService");
+
+    static Path files() {
+        return Bundle.files();
+    }
+
+    static List<String> bundlePaths() {
+        return Bundle.listFiles(files()).stream()
+                .map(p -> files().relativize(p).toString())
+                .filter(p -> !p.equals("FILES"))
+                .sorted()
+                .toList();
+    }
+
+    static List<String> scripts() {
+        return bundlePaths().stream().filter(p -> p.startsWith("scripts/") && p.endsWith(".sh")).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> appspec() {
+        return (Map<String, Object>) new Yaml().load(Bundle.read(files().resolve("appspec.yml")));
+    }
+
+    @Test
+    void filesListsEveryBundlePathSorted() {
+        List<String> listed = Bundle.read(files().resolve("FILES")).lines().toList();
+        assertThat(listed).as("FILES (regenerate: cd bundle/files && find . -type f ! -name FILES -printf '%%P\\n' | LC_ALL=C sort > FILES)")
+                .isEqualTo(bundlePaths());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void appspecDeploysTheBundleAndItsHooksExist() {
+        Map<String, Object> appspec = appspec();
+        assertThat(appspec.get("os")).isEqualTo("linux");
+        assertThat(String.valueOf(appspec.get("version"))).isEqualTo("0.0");
+        assertThat(appspec.get("file_exists_behavior")).isEqualTo("OVERWRITE");
+        List<Map<String, Object>> fileMappings = (List<Map<String, Object>>) appspec.get("files");
+        assertThat(fileMappings).containsExactly(Map.of("source", "/", "destination", "/opt/moodle-autopilot/bundle"));
+
+        Map<String, Object> hooks = (Map<String, Object>) appspec.get("hooks");
+        assertThat(hooks.keySet()).containsExactlyElementsOf(HOOKS);
+        for (String hook : HOOKS) {
+            List<Map<String, Object>> steps = (List<Map<String, Object>>) hooks.get(hook);
+            assertThat(steps).as(hook).hasSize(1);
+            Map<String, Object> step = steps.get(0);
+            String location = (String) step.get("location");
+            assertThat(files().resolve(location)).as("%s's script", hook).isRegularFile();
+            assertThat(Files.isExecutable(files().resolve(location))).as("%s is executable", location).isTrue();
+            assertThat((Integer) step.get("timeout")).as("%s timeout", hook).isBetween(60, 3600);
+            assertThat(step.get("runas")).isEqualTo("root");
+        }
+    }
+
+    @Test
+    void everyScriptIsUsed() {
+        // bootstrap.sh is the launch template's UserData entry point; every other script is named by
+        // the appspec, the bootstrap or another script.
+        String appspec = Bundle.read(files().resolve("appspec.yml"));
+        for (String script : scripts()) {
+            if (script.equals("scripts/bootstrap.sh")) {
+                continue;
+            }
+            String name = script.substring("scripts/".length());
+            boolean used = appspec.contains(script) || scripts().stream()
+                    .filter(other -> !other.equals(script))
+                    .anyMatch(other -> Bundle.read(files().resolve(other)).contains(name));
+            assertThat(used).as("%s is referenced from appspec.yml or another script", script).isTrue();
+        }
+    }
+
+    @Test
+    void everyConfigFileIsUsedByAScript() {
+        String allScripts = scripts().stream().map(s -> Bundle.read(files().resolve(s))).collect(Collectors.joining("\n"));
+        for (String path : bundlePaths()) {
+            if (path.startsWith("config/")) {
+                assertThat(allScripts).as("%s is installed or run by a script", path).contains(path);
+            }
+        }
+    }
+
+    @Test
+    void theBootstrapRunsTheHooksStepsInOrder() {
+        String bootstrap = Bundle.read(files().resolve("scripts/bootstrap.sh"));
+        List<Integer> positions = new ArrayList<>();
+        for (String step : List.of("scripts/before-install.sh", "scripts/install-release.sh",
+                "unattended_install\n", "scripts/start.sh", "scripts/validate.sh", "/bootstrapped\"")) {
+            int at = bootstrap.lastIndexOf(step);
+            assertThat(at).as(step).isPositive();
+            positions.add(at);
+        }
+        assertThat(positions).isSorted();
+    }
+
+    @Test
+    void phpSettingsFollowMoodlesRecommendations() {
+        Bundle.Result r = Bundle.run(command(Bundle.php(), "-r",
+                "echo json_encode(parse_ini_file($argv[1], false, INI_SCANNER_TYPED));",
+                files().resolve("config/php-moodle.ini").toString()));
+        assertThat(r.exit()).as(r.all()).isZero();
+        JsonNode ini = Bundle.parse(r.stdout());
+        assertThat(ini.path("max_input_vars").asInt()).isGreaterThanOrEqualTo(5000);
+        assertThat(ini.path("opcache.enable").asBoolean()).isTrue();
+        assertThat(ini.path("opcache.max_accelerated_files").asInt()).isGreaterThanOrEqualTo(10000);
+        assertThat(ini.path("opcache.memory_consumption").asInt()).isGreaterThanOrEqualTo(128);
+        assertThat(ini.path("opcache.revalidate_freq").asInt()).isEqualTo(60);
+        // "Required for Moodle" (docs.moodle.org, OPcache).
+        assertThat(ini.path("opcache.use_cwd").asBoolean()).isTrue();
+        assertThat(ini.path("opcache.validate_timestamps").asBoolean()).isTrue();
+        assertThat(ini.path("opcache.save_comments").asBoolean()).isTrue();
+        assertThat(ini.path("opcache.enable_file_override").asBoolean(true)).isFalse();
+    }
+
+    @Test
+    void cloudWatchAgentCollectsMemoryDiskAndTheWebLogs() {
+        JsonNode agent = Bundle.parse(Bundle.read(files().resolve("config/amazon-cloudwatch-agent.json")));
+        JsonNode metrics = agent.path("metrics").path("metrics_collected");
+        assertThat(metrics.path("mem").path("measurement").toString()).contains("mem_used_percent");
+        assertThat(metrics.path("disk").path("measurement").toString()).contains("used_percent");
+        List<String> files = new ArrayList<>();
+        agent.path("logs").path("logs_collected").path("files").path("collect_list").forEach(f -> {
+            files.add(f.path("file_path").asText());
+            assertThat(f.path("log_group_name").asText()).as("bootstrap.sh puts the site's log_group here")
+                    .isEqualTo("@LOG_GROUP@");
+        });
+        assertThat(files).contains("/var/log/httpd/error_log", "/var/log/php-fpm/www-error.log",
+                "/var/log/php-fpm/error.log");
+    }
+
+    @Test
+    void cronRunsMoodlesCronEveryMinuteAsTheWebServer() {
+        String cron = Bundle.read(files().resolve("config/moodle-cron"));
+        assertThat(cron.lines().filter(l -> !l.startsWith("#") && l.contains("cron.php")).toList())
+                .containsExactly("* * * * * apache /usr/bin/php @DIRROOT@/admin/cli/cron.php >>/var/log/moodle/cron.log 2>&1");
+    }
+
+    @Test
+    void theVirtualHostServesMoodleThroughPhpFpm() {
+        String vhost = Bundle.read(files().resolve("config/httpd-moodle.conf"));
+        assertThat(vhost).contains("DocumentRoot /var/www/moodle", "DirectoryIndex index.php", "AcceptPathInfo On",
+                "LimitRequestBody", "proxy:unix:/run/php-fpm/www.sock|fcgi://localhost", "RedirectMatch 404 \"/\\.\"");
+        String pool = Bundle.read(files().resolve("config/php-fpm-www.conf"));
+        assertThat(pool).contains("listen = /run/php-fpm/www.sock", "user = apache", "pm.max_children = @PM_MAX_CHILDREN@");
+    }
+}

@@ -1,0 +1,220 @@
+package io.moodleautopilot.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * scripts/install-release.sh (CodeDeploy AfterInstall) on a fake instance, with small Moodle-shaped
+ * archives (a top-level moodle/ folder, as Moodle's packages have) in a copy of the bundle.
+ */
+class InstallReleaseScriptTest {
+    @TempDir
+    Path tmp;
+
+    FakeInstance instance;
+    Path bundle;
+    Path dirroot;
+
+    @BeforeEach
+    void setUp() {
+        instance = new FakeInstance(tmp);
+        bundle = tmp.resolve("bundle");
+        Bundle.copyBundle(bundle);
+        dirroot = tmp.resolve("www/moodle");
+        ObjectNode site = Bundle.siteConfig(FakeInstance.STACK);
+        site.put("dirroot", dirroot.toString());
+        instance.putSiteConfig(site);
+        instance.putSecret(site.path("db_secret_arn").asText(),
+                Bundle.json(Map.of("username", "moodle_app", "password", "pw-install-release")));
+    }
+
+    Bundle.Result install() {
+        return instance.run(bundle.resolve("scripts/install-release.sh"));
+    }
+
+    /** Stages a release whose files say which one it is; returns its directory name (sha256 prefix). */
+    String stageTgz(String tag) throws IOException {
+        Path src = tmp.resolve("src-" + tag);
+        Bundle.write(src.resolve("moodle/version.php"), "<?php\n$release = '" + tag + "';\n");
+        Bundle.write(src.resolve("moodle/index.php"), "<?php\necho 'front page " + tag + "';\n");
+        Bundle.write(src.resolve("moodle/login/index.php"), "<?php\necho 'login " + tag + "';\n");
+        Files.deleteIfExists(bundle.resolve("moodle-release.zip"));
+        Path archive = bundle.resolve("moodle-release.tgz");
+        Bundle.Result tar = Bundle.run(List.of("tar", "-czf", archive.toString(), "-C", src.toString(), "moodle"));
+        assertThat(tar.exit()).as(tar.all()).isZero();
+        return sha16(archive);
+    }
+
+    static String sha16(Path file) throws IOException {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+            return HexFormat.of().formatHex(digest).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Path live() throws IOException {
+        return dirroot.toRealPath();
+    }
+
+    List<String> releases() throws IOException {
+        try (Stream<Path> s = Files.list(instance.releases)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void theFirstReleaseGoesLiveWithItsConfig() throws IOException {
+        String r1 = stageTgz("r1");
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(Files.isSymbolicLink(dirroot)).isTrue();
+        assertThat(live()).isEqualTo(instance.releases.resolve(r1).toRealPath());
+        assertThat(Bundle.read(dirroot.resolve("version.php"))).contains("'r1'");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dirroot.resolve("config.php"))))
+                .isEqualTo("rw-r-----");
+        assertThat(Bundle.loadConfig(live()).path("dbpass").asText()).isEqualTo("pw-install-release");
+        // The web server's group reads the code; nobody else does, and only the owner (root) writes.
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dirroot.resolve("index.php"))))
+                .isEqualTo("rw-r-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(live().resolve("login"))))
+                .isEqualTo("rwxr-x---");
+        assertThat(releases()).containsExactly(r1);
+        assertThat(r.all()).doesNotContain("pw-install-release");
+    }
+
+    @Test
+    void deployingTheSameReleaseAgainChangesNothing() throws IOException {
+        String r1 = stageTgz("r1");
+        assertThat(install().exit()).isZero();
+
+        Bundle.Result again = install();
+
+        assertThat(again.exit()).as(again.all()).isZero();
+        assertThat(again.stderr()).contains("release " + r1 + " is already unpacked")
+                .contains("already points at release " + r1);
+        assertThat(releases()).containsExactly(r1);
+    }
+
+    @Test
+    void eachReleaseSwitchesDirrootAndTwoPreviousOnesAreKept() throws IOException {
+        String r1 = stageTgz("r1");
+        assertThat(install().exit()).isZero();
+        String r2 = stageTgz("r2");
+        Path r2Archive = Files.copy(bundle.resolve("moodle-release.tgz"), tmp.resolve("r2.tgz"));
+        assertThat(install().exit()).isZero();
+        assertThat(Bundle.read(dirroot.resolve("version.php"))).contains("'r2'");
+        String r3 = stageTgz("r3");
+        assertThat(install().exit()).isZero();
+        String r4 = stageTgz("r4");
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(live()).isEqualTo(instance.releases.resolve(r4).toRealPath());
+        assertThat(releases()).containsExactlyInAnyOrder(r2, r3, r4);
+        assertThat(r.stderr()).contains("removed old release " + r1);
+
+        // Rolling back to a kept release is a deployment of it: nothing is unpacked or removed.
+        Files.copy(r2Archive, bundle.resolve("moodle-release.tgz"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Bundle.Result back = install();
+        assertThat(back.exit()).as(back.all()).isZero();
+        assertThat(back.stderr()).contains("release " + r2 + " is already unpacked");
+        assertThat(live()).isEqualTo(instance.releases.resolve(r2).toRealPath());
+        assertThat(releases()).containsExactlyInAnyOrder(r2, r3, r4);
+    }
+
+    @Test
+    void aZipReleaseWorksToo() throws IOException {
+        Path archive = bundle.resolve("moodle-release.zip");
+        try (OutputStream out = Files.newOutputStream(archive); ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (String name : List.of("moodle/version.php", "moodle/index.php")) {
+                zip.putNextEntry(new ZipEntry(name));
+                zip.write("<?php\n$release = 'zip';\n".getBytes());
+                zip.closeEntry();
+            }
+        }
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(live()).isEqualTo(instance.releases.resolve(sha16(archive)).toRealPath());
+        assertThat(Bundle.read(dirroot.resolve("version.php"))).contains("'zip'");
+    }
+
+    @Test
+    void aDirectoryAlreadyAtDirrootIsMovedAside() throws IOException {
+        Bundle.write(dirroot.resolve("hand-made.txt"), "from before");
+        stageTgz("r1");
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(Files.isSymbolicLink(dirroot)).isTrue();
+        try (Stream<Path> s = Files.list(dirroot.getParent())) {
+            Path aside = s.filter(p -> p.getFileName().toString().startsWith("moodle.pre-autopilot.")).findFirst()
+                    .orElseThrow();
+            assertThat(Bundle.read(aside.resolve("hand-made.txt"))).isEqualTo("from before");
+        }
+    }
+
+    @Test
+    void anArchiveWithoutMoodleFailsAndChangesNothing() throws IOException {
+        Path src = tmp.resolve("not-moodle");
+        Bundle.write(src.resolve("something/readme.txt"), "not moodle");
+        Bundle.Result tar = Bundle.run(List.of("tar", "-czf", bundle.resolve("moodle-release.tgz").toString(),
+                "-C", src.toString(), "something"));
+        assertThat(tar.exit()).isZero();
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("has no version.php");
+        assertThat(dirroot).doesNotExist();
+        try (Stream<Path> s = Files.list(instance.releases)) {
+            assertThat(s.filter(p -> Files.exists(p.resolve(".autopilot-release"))).toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void whenConfigCannotBeRenderedTheLiveReleaseStays() throws IOException {
+        String r1 = stageTgz("r1");
+        assertThat(install().exit()).isZero();
+        String r2 = stageTgz("r2");
+        instance.denyParameter("/Moodle/" + FakeInstance.STACK + "/Automation/SessionConfig");
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).isNotZero();
+        assertThat(live()).isEqualTo(instance.releases.resolve(r1).toRealPath());
+        assertThat(instance.releases.resolve(r2).resolve("config.php")).doesNotExist();
+    }
+
+    @Test
+    void noStagedReleaseIsAClearError() {
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("no moodle-release.tgz or moodle-release.zip in " + bundle);
+    }
+}

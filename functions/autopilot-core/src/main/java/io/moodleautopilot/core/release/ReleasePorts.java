@@ -1,0 +1,48 @@
+package io.moodleautopilot.core.release;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** MoodleSource's view of the outside world: the aws package implements the store with S3. */
+public final class ReleasePorts {
+    private ReleasePorts() {
+    }
+
+    /** The one source object (a versioned key) the pipeline reads. */
+    public interface SourceStore {
+        /** @return the current version and its metadata, or empty when there is none */
+        Optional<StagedObject> current();
+
+        /** Uploads the file as the new current version; @return its version id */
+        String put(Path file, Map<String, String> metadata);
+
+        /** Deletes every version (and delete marker) of the key; @return how many were deleted */
+        int deleteAllVersions();
+    }
+
+    /** What a finished download produced. */
+    public record Download(long bytes, String sha256) {
+    }
+
+    public interface Downloader {
+        /**
+         * Streams the release into {@code target}, computing its SHA-256 on the way.
+         *
+         * @throws StagingException on any failure (HTTP status, size cap, time, network)
+         */
+        Download download(URI url, Path target, Deadline deadline, Progress progress);
+    }
+
+    /** Builds the source object: the bundle's files at the root and the release archive as it came. */
+    public interface Packager {
+        void pack(BundleFiles bundle, Path release, String releaseName, Path zip);
+    }
+
+    /** Progress of a long download, for the log. */
+    public interface Progress {
+        /** @param totalBytes -1 when the server did not say */
+        void downloaded(long bytes, long totalBytes);
+    }
+}

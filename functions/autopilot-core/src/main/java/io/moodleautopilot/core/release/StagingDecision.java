@@ -1,0 +1,31 @@
+package io.moodleautopilot.core.release;
+
+import java.util.Optional;
+
+/**
+ * Whether the source object already holds what is asked for: the same release URL, the expected
+ * checksum when one is given, and the same bundle. A repeated Create or Update (or a stack update
+ * that changed nothing here) then costs no download and no new object version.
+ */
+public record StagingDecision(boolean current, String reason) {
+
+    public static StagingDecision decide(Optional<StagedObject> existing, ReleaseSpec spec, String bundleDigest) {
+        if (existing.isEmpty()) {
+            return new StagingDecision(false, "no source object yet");
+        }
+        StagedObject o = existing.get();
+        if (!o.get(SourceMetadata.RELEASE_URL).equals(SourceMetadata.releaseUrl(spec))) {
+            return new StagingDecision(false, "the release URL changed");
+        }
+        if (o.get(SourceMetadata.RELEASE_SHA256).isEmpty()) {
+            return new StagingDecision(false, "the staged object records no release checksum");
+        }
+        if (spec.hasExpectedChecksum() && !o.get(SourceMetadata.RELEASE_SHA256).equals(spec.expectedSha256())) {
+            return new StagingDecision(false, "the staged release does not have the expected SHA-256");
+        }
+        if (!o.get(SourceMetadata.BUNDLE_DIGEST).equals(bundleDigest)) {
+            return new StagingDecision(false, "the deployment bundle changed");
+        }
+        return new StagingDecision(true, "already staged as version " + o.versionId());
+    }
+}

@@ -1,0 +1,96 @@
+package io.moodleautopilot.source;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.core.aws.S3SourceStore;
+import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.core.release.BundleFiles;
+import io.moodleautopilot.core.release.HttpReleaseDownloader;
+import io.moodleautopilot.core.release.MoodleSourceService;
+import io.moodleautopilot.core.release.SourceSettings;
+import io.moodleautopilot.function.CustomResourceRequest;
+import io.moodleautopilot.function.CustomResourceResponder;
+import io.moodleautopilot.function.JsonEventHandler;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Entry point of the MoodleSource custom resource: parses the CloudFormation request, builds the
+ * staging service for this stack and hands both to {@link SourceResource}; everything that decides
+ * lives in {@link MoodleSourceService}.
+ */
+public class MoodleSourceHandler extends JsonEventHandler {
+    /** First in the class: the S3 client builds on a background thread while logging and JSON set up. */
+    private static final AwsClients RUNTIME_CLIENTS;
+    static {
+        AwsClients clients = new AwsClients();
+        RUNTIME_CLIENTS = clients.prewarmInBackground(clients.s3());
+    }
+    private static final Logger LOG = LoggerFactory.getLogger(MoodleSourceHandler.class);
+
+    private final AwsClients clients;
+    private final Supplier<BundleFiles> bundle;
+    private final CustomResourceResponder responder;
+    private final Path workRoot;
+
+    /** Used by the Lambda runtime: one set of clients per container. */
+    public MoodleSourceHandler() {
+        this(System.getenv(), RUNTIME_CLIENTS);
+    }
+
+    /** The tests and the local runner pass the environment that template.yaml declares. */
+    public MoodleSourceHandler(Map<String, String> env, AwsClients clients) {
+        this(env, clients, ClasspathBundle.memoized(ClasspathBundle.ROOT), new CustomResourceResponder(),
+                Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    MoodleSourceHandler(Map<String, String> env, AwsClients clients, Supplier<BundleFiles> bundle,
+                        CustomResourceResponder responder, Path workRoot) {
+        super(env);
+        this.clients = clients;
+        this.bundle = bundle;
+        this.responder = responder;
+        this.workRoot = workRoot;
+    }
+
+    @Override
+    protected ObjectNode handle(byte[] payload, Context context) {
+        MDC.put("stack", stack());
+        Optional<CustomResourceRequest> parsed = parse(payload);
+        if (parsed.isEmpty()) {
+            LOG.error("event rejected, nothing changed: not a CloudFormation custom resource request");
+            return failure("REJECTED", "RejectedEvent", "event is not a CloudFormation custom resource request");
+        }
+        CustomResourceRequest request = parsed.get();
+        MDC.put("requestType", request.requestType());
+        SourceSettings settings;
+        try {
+            settings = SourceSettings.from(env);
+        } catch (ConfigurationException e) {
+            LOG.error("configuration error, nothing changed: {}", e.getMessage());
+            SourceResource.answerFailed(responder, request, SourceSettings.physicalId(stack()), e.getMessage());
+            return failure("CONFIGURATION_ERROR", "ConfigurationError", e.getMessage());
+        }
+        MoodleSourceService service = new MoodleSourceService(
+                new S3SourceStore(clients.s3(), settings.bucket(), settings.objectKey()),
+                new HttpReleaseDownloader(), new ZipSourcePackager(), bundle, workRoot);
+        return new SourceResource(service, responder, telemetry, settings, namespace()).handle(request, context);
+    }
+
+    private static Optional<CustomResourceRequest> parse(byte[] payload) {
+        try {
+            JsonNode event = mapper().readTree(payload);
+            return CustomResourceRequest.parse(event);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

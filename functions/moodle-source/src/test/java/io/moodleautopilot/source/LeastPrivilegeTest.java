@@ -1,0 +1,88 @@
+package io.moodleautopilot.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moodleautopilot.testbed.AwsCallRecorder;
+import io.moodleautopilot.testbed.IamPolicy;
+import io.moodleautopilot.testbed.MotoExtension;
+import io.moodleautopilot.testbed.RecordedCall;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The least-privilege proof for MoodleSource: run every path it has (stage, repeat, restage,
+ * failed download, delete, delete again), record each AWS call with its resources, and hold them
+ * against the policy template.yaml gives the function: nothing outside it, nothing in it unused.
+ */
+@ExtendWith(MotoExtension.class)
+class LeastPrivilegeTest {
+
+    private static List<RecordedCall> everyPath(SourceStack stack) {
+        try (LocalHttp http = new LocalHttp()) {
+            http.serve("/a.tgz", Archives.tinyMoodleRelease("4.5.7"));
+            http.serve("/b.tgz", Archives.tinyMoodleRelease("4.5.8"));
+            MoodleSourceHandler handler = stack.handler();
+            String cfn = http.responseUrl();
+            return AwsCallRecorder.record(() -> {
+                stack.invoke(handler, stack.event("Create", cfn, Map.of("ReleaseUrl", http.url("/a.tgz"))));
+                stack.invoke(handler, stack.event("Update", cfn, Map.of("ReleaseUrl", http.url("/a.tgz"))));
+                stack.invoke(handler, stack.event("Update", cfn, Map.of("ReleaseUrl", http.url("/b.tgz"))));
+                stack.invoke(handler, stack.event("Update", cfn, Map.of("ReleaseUrl", http.url("/missing.tgz"))));
+                stack.invoke(handler, stack.event("Delete", cfn, Map.of()));
+                stack.invoke(handler, stack.event("Delete", cfn, Map.of()));
+            }).calls();
+        }
+    }
+
+    @Test
+    void everyCallIsAllowedAndEveryGrantIsUsed() {
+        SourceStack stack = new SourceStack("moodle").create();
+        IamPolicy policy = stack.functionPolicy();
+
+        List<RecordedCall> calls;
+        try (stack) {
+            calls = everyPath(stack);
+        }
+
+        assertThat(calls).extracting(RecordedCall::action).contains("s3:GetObject", "s3:PutObject",
+                "s3:ListBucketVersions", "s3:DeleteObjectVersion");
+        assertThat(calls).extracting(RecordedCall::action).doesNotContain("s3:DeleteObject");
+        assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
+        assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
+        assertThat(policy.actionsOnAnyResource()).as("no action on '*'").isEmpty();
+        // Object actions on the one key only; the listing on the bucket.
+        assertThat(calls).filteredOn(c -> !c.action().equals("s3:ListBucketVersions"))
+                .flatExtracting(RecordedCall::resources).containsOnly("arn:aws:s3:::" + stack.bucket + "/moodle/release.zip");
+    }
+
+    @Test
+    void thePolicyOfOneStackDoesNotCoverAnotherStacksBucket() {
+        IamPolicy moodlePolicy;
+        try (SourceStack moodle = new SourceStack("moodle")) {
+            moodlePolicy = moodle.functionPolicy();
+        }
+
+        List<RecordedCall> calls;
+        try (SourceStack other = new SourceStack("other").create()) {
+            calls = everyPath(other);
+        }
+
+        assertThat(moodlePolicy.violations(calls))
+                .contains("s3:PutObject on arn:aws:s3:::other-sourcebucket-1a2b3c4d/moodle/release.zip",
+                        "s3:ListBucketVersions on arn:aws:s3:::other-sourcebucket-1a2b3c4d");
+    }
+
+    @Test
+    void anotherKeyInTheSameBucketIsNotCovered() {
+        IamPolicy policy;
+        try (SourceStack moodle = new SourceStack("moodle")) {
+            policy = moodle.functionPolicy();
+        }
+        assertThat(policy.allows("s3:PutObject", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/moodle/other.zip")).isFalse();
+        assertThat(policy.allows("s3:DeleteObjectVersion", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/moodle/release.zip.bak"))
+                .isFalse();
+        assertThat(policy.allows("s3:DeleteBucket", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d")).isFalse();
+    }
+}
