@@ -1,5 +1,8 @@
 package io.moodleautopilot.testbed;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +50,8 @@ public final class ConvergerStack {
                 "DeploymentPipeline", name + "-deploy",
                 "SessionReplicationGroup.PrimaryEndPoint.Address", "sessions.abc123.cache.amazonaws.com",
                 "SessionMemcached.ConfigurationEndpoint.Address", "sessions.abc123.cfg.use1.cache.amazonaws.com",
-                "SessionServerlessCache.Endpoint.Address", "sessions-x.serverless.use1.cache.amazonaws.com"));
+                "SessionServerlessCache.Endpoint.Address", "sessions-x.serverless.use1.cache.amazonaws.com",
+                "MoodleSource.VersionId", "release-v1"));
         resources.putAll(parameterOverrides);
         this.pipeline = resources.get("DeploymentPipeline");
         Map<String, String> params = parameterOverrides;
@@ -156,6 +160,26 @@ public final class ConvergerStack {
                 out.put(a.alarmName(), a.actionsEnabled());
             }
             return out;
+        }
+    }
+
+    /**
+     * Rewrites the status record's release, as a converge that read the status before another
+     * one wrote it would see it (or, with null, as a record written before releases were tracked).
+     */
+    public void setStatusRelease(String release) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode status = (ObjectNode) mapper.readTree(parameter(statusParameter()));
+            if (release == null) {
+                status.remove("releaseVersion");
+            } else {
+                status.put("releaseVersion", release);
+            }
+            ssm.putParameter(r -> r.name(statusParameter()).value(status.toString()).type(ParameterType.STRING)
+                    .overwrite(true));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -55,6 +55,11 @@ public final class LifecycleJson {
         n.put("trigger", s.trigger());
         n.put("transitionedAt", s.transitionedAt().toString());
         n.put("updatedAt", s.updatedAt().toString());
+        if (s.releaseVersion() == null) {
+            n.putNull("releaseVersion");
+        } else {
+            n.put("releaseVersion", s.releaseVersion());
+        }
         return n.toString();
     }
 
@@ -64,6 +69,7 @@ public final class LifecycleJson {
             List<String> actions = new ArrayList<>();
             n.path("actions").forEach(a -> actions.add(a.asText()));
             JsonNode exec = n.path("pipelineExecutionId");
+            JsonNode release = n.path("releaseVersion");
             return Optional.of(new StatusRecord(
                     LifecyclePhase.valueOf(n.path("phase").asText()),
                     n.path("flagVersion").asLong(),
@@ -71,7 +77,8 @@ public final class LifecycleJson {
                     actions,
                     n.path("trigger").asText(),
                     Instant.parse(n.path("transitionedAt").asText()),
-                    Instant.parse(n.path("updatedAt").asText())));
+                    Instant.parse(n.path("updatedAt").asText()),
+                    release.isTextual() ? release.asText() : null));
         } catch (JsonProcessingException | RuntimeException e) {
             return Optional.empty();
         }

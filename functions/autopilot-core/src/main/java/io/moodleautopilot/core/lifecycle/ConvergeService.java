@@ -1,8 +1,13 @@
 package io.moodleautopilot.core.lifecycle;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -69,11 +74,23 @@ public final class ConvergeService {
         boolean enteringProduction = phase == LifecyclePhase.PRODUCTION
                 && status.map(s -> s.phase() != LifecyclePhase.PRODUCTION).orElse(true);
 
+        // A release staged while the site is in production (an upgrade: MoodleSource staged a new
+        // version of the source object) is deployed by one pipeline execution. An unknown previous
+        // release (a record written before releases were tracked) is only recorded.
+        String recordedRelease = status.filter(s -> s.phase() == LifecyclePhase.PRODUCTION)
+                .map(StatusRecord::releaseVersion).orElse(null);
+        boolean newRelease = phase == LifecyclePhase.PRODUCTION && !enteringProduction && settings.hasRelease()
+                && recordedRelease != null && !recordedRelease.equals(settings.releaseVersion());
+
         List<String> actions = new ArrayList<>();
         String executionId = status.filter(s -> s.phase() == phase).map(StatusRecord::pipelineExecutionId).orElse(null);
         if (enteringProduction && settings.hasPipeline()) {
             executionId = pipeline.start(pipelineToken(flagReading));
             actions.add("pipeline " + settings.pipelineName() + " started: " + executionId);
+        } else if (newRelease && settings.hasPipeline()) {
+            executionId = pipeline.start(releaseToken(settings.releaseVersion()));
+            actions.add("pipeline " + settings.pipelineName() + " started for release " + settings.releaseVersion()
+                    + ": " + executionId);
         }
         if (!actualLimits.equals(desired.limits())) {
             webGroup.apply(desired.limits());
@@ -96,14 +113,16 @@ public final class ConvergeService {
             actions.add("session handler " + desired.sessionConfig().handlerClass() + " published");
         }
 
-        boolean statusCurrent = status.map(s -> s.phase() == phase && s.flagVersion() == flagReading.version())
-                .orElse(false);
+        String release = settings.hasRelease() ? settings.releaseVersion() : status.map(StatusRecord::releaseVersion)
+                .orElse(null);
+        boolean statusCurrent = status.map(s -> s.phase() == phase && s.flagVersion() == flagReading.version()
+                && Objects.equals(s.releaseVersion(), release)).orElse(false);
         if (!actions.isEmpty() || !statusCurrent) {
             Instant now = clock.now();
             Instant transitionedAt = status.filter(s -> s.phase() == phase).map(StatusRecord::transitionedAt)
                     .orElse(now);
             store.writeStatus(new StatusRecord(phase, flagReading.version(), executionId, actions,
-                    trigger.name(), transitionedAt, now));
+                    trigger.name(), transitionedAt, now, release));
         }
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
@@ -127,6 +146,20 @@ public final class ConvergeService {
     static String pipelineToken(FlagReading flag) {
         long modified = flag.lastModified() == null ? 0 : flag.lastModified().getEpochSecond();
         return "setup-complete-v" + flag.version() + "-" + modified;
+    }
+
+    /**
+     * One execution per staged release: the token is derived from the source object's version (S3
+     * version ids may hold characters CodePipeline's token does not accept, so it is hashed).
+     */
+    static String releaseToken(String releaseVersion) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(releaseVersion.getBytes(StandardCharsets.UTF_8));
+            return "release-" + HexFormat.of().formatHex(digest, 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ConvergeResult invalidFlag(FlagReading flag) {

@@ -7,6 +7,8 @@ import java.util.List;
  *
  * @param pipelineName empty when the stack has no pipeline yet: the pipeline step is then skipped
  * @param installDetectorRule the InstallDetector's schedule rule, empty when the stack has no detector
+ * @param releaseVersion the version of the staged source object (release and bundle) the stack
+ *                       holds now; empty when unknown. A new one in production starts the pipeline.
  */
 public record StackSettings(
         String stackName,
@@ -18,12 +20,18 @@ public record StackSettings(
         ProductionLimits productionLimits,
         CacheSettings cache,
         String pipelineName,
-        String installDetectorRule) {
+        String installDetectorRule,
+        String releaseVersion) {
 
     public StackSettings {
         scalingAlarmNames = List.copyOf(scalingAlarmNames);
         pipelineName = pipelineName == null ? "" : pipelineName.trim();
         installDetectorRule = installDetectorRule == null ? "" : installDetectorRule.trim();
+        releaseVersion = releaseVersion == null ? "" : releaseVersion.trim();
+    }
+
+    public boolean hasRelease() {
+        return !releaseVersion.isEmpty();
     }
 
     public boolean hasInstallDetector() {

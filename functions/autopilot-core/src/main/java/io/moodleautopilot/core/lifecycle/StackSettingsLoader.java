@@ -27,7 +27,8 @@ public final class StackSettingsLoader {
                 productionLimits(env),
                 cache(env),
                 env.getOrDefault("PIPELINE_NAME", ""),
-                env.getOrDefault("INSTALL_DETECTOR_RULE", ""));
+                env.getOrDefault("INSTALL_DETECTOR_RULE", ""),
+                env.getOrDefault("RELEASE_VERSION", ""));
     }
 
     private static ProductionLimits productionLimits(Map<String, String> env) {

@@ -12,9 +12,12 @@ import java.util.List;
  * @param actions                 what the converge that wrote this record changed
  * @param transitionedAt          when the phase last changed
  * @param updatedAt               when this record was written
+ * @param releaseVersion          the staged release the stack held (and, in production, the pipeline
+ *                                deployed) when this record was written; null when unknown
  */
 public record StatusRecord(LifecyclePhase phase, long flagVersion, String pipelineExecutionId,
-                           List<String> actions, String trigger, Instant transitionedAt, Instant updatedAt) {
+                           List<String> actions, String trigger, Instant transitionedAt, Instant updatedAt,
+                           String releaseVersion) {
     public StatusRecord {
         actions = List.copyOf(actions);
     }
