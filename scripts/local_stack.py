@@ -34,7 +34,9 @@ ARTIFACT_BUCKET = "autopilot-local-artifacts"
 PIPELINE = STACK + "-deploy"
 os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the SAM translator resolves pseudo parameters from it
 # The local PostgreSQL runs without TLS; in AWS the template allows only TLS modes.
-LOCAL_ENV_OVERRIDES = {"InstallDetectorFunction": {"DB_TLS": "disable"}}
+LOCAL_ENV_OVERRIDES = {"InstallDetectorFunction": {"DB_TLS": "disable"},
+                       # The demo's release comes from a local HTTP server, not download.moodle.org.
+                       "MoodleSourceFunction": {"MOODLE_SOURCE_ALLOW_HTTP": "true"}}
 # What moto's CloudFormation cannot create is made with the SDK beside the stack (alarms and
 # scaling policies, which moto 5.2.1 skips silently; the Aurora cluster, created here with the
 # local PostgreSQL as its endpoint), run through the project's own invoke (custom resources, which
@@ -338,6 +340,12 @@ def deploy():
         sys.exit(f"stack {STACK}: {status} {stack.get('StackStatusReason', '')} {reasons[:3]}")
     physical = physical_names()
     values = with_defaults(template, params)
+    # moto's CloudFormation creates buckets without their VersioningConfiguration; MoodleSource's
+    # idempotence is by object version, so it is applied here as the template declares it.
+    for logical, res in body["Resources"].items():
+        versioning = res.get("Properties", {}).get("VersioningConfiguration")
+        if res["Type"] == "AWS::S3::Bucket" and versioning and logical in physical:
+            s3.put_bucket_versioning(Bucket=physical[logical], VersioningConfiguration=versioning)
 
     def resolver():
         return Resolver(values, {**names, **physical}, translated.get("Conditions"), translated.get("Mappings"))
@@ -560,6 +568,78 @@ def deliver_alarm(alarm, state_value, reason, before=None):
     return act
 
 
+class ReleaseServer(http.server.BaseHTTPRequestHandler):
+    """Plays download.moodle.org for the demo: a small release archive per path (moodle/ inside)."""
+
+    def do_GET(self):
+        import tarfile
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            body = f"<?php\n$release = '{self.path.strip('/')}';\n".encode()
+            info = tarfile.TarInfo("moodle/version.php")
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+        data = buf.getvalue()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+_release_server = []
+
+
+def release_server_port():
+    """One release server for the whole demo: the release URL (hence MoodleSource's idempotence
+    key) stays the same from one staging to the next."""
+    if not _release_server:
+        server = http.server.HTTPServer(("127.0.0.1", 0), ReleaseServer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _release_server.append(server)
+    return _release_server[0].server_port
+
+
+def stage_release(request_type, archive):
+    """Runs the MoodleSource custom resource as CloudFormation would (its properties from
+    template.yaml), with the release served locally; records the staged object version, which the
+    converger's environment (RELEASE_VERSION) reads from it."""
+    translated = json.loads((STATE / "translated.json").read_text())
+    s = state()
+    resolver = Resolver(dict(s["params"]), {**s.get("names", {}), **physical_names()},
+                        translated.get("Conditions"), translated.get("Mappings"))
+    props = {k: v for k, v in translated["Resources"]["MoodleSource"]["Properties"].items()
+             if k not in ("ServiceToken", "BundleVersion")}
+    props = resolver(props)
+    answers = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
+    threading.Thread(target=answers.serve_forever, daemon=True).start()
+    props.update(ReleaseUrl=f"http://127.0.0.1:{release_server_port()}/{archive}", BundleVersion="local")
+    event = {"RequestType": request_type, "ServiceToken": "local", "LogicalResourceId": "MoodleSource",
+             "ResponseURL": f"http://127.0.0.1:{answers.server_port}/cfn-response",
+             "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/local",
+             "RequestId": str(uuid.uuid4()), "ResourceType": "Custom::MoodleSource", "ResourceProperties": props}
+    if request_type == "Update":
+        event["PhysicalResourceId"] = f"{STACK}-moodle-source"
+        event["OldResourceProperties"] = props
+    path = STATE / "event-moodle-source.json"
+    path.write_text(json.dumps(event))
+    ResponseReceiver.answers.clear()
+    try:
+        result, _ = invoke("MoodleSourceFunction", path, quiet=True)
+    finally:
+        answers.shutdown()
+    answer = ResponseReceiver.answers[0] if ResponseReceiver.answers else {}
+    version = answer.get("Data", {}).get("VersionId")
+    if version:
+        s = state()
+        s.setdefault("names", {})["MoodleSource.VersionId"] = version
+        (STATE / "state.json").write_text(json.dumps(s, indent=1))
+    return result, answer.get("Status", "none"), version
+
+
 def stack_hook(event_name):
     server = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -601,6 +681,18 @@ def demo():
     print(f"Lifecycle of stack '{STACK}' in the local emulator\n")
     step("stack deployed: install mode as the template creates it", lambda: None,
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off")
+
+    def stage(request_type, archive):
+        def act():
+            result, answer, version = stage_release(request_type, archive)
+            staged = client("s3").list_object_versions(Bucket=physical_names()["SourceBucket"],
+                                                      Prefix="moodle/release.zip").get("Versions", [])
+            return (f"custom resource MoodleSource ({request_type}, {archive}) -> {result.get('outcome')}, "
+                    f"CloudFormation answered {answer}; s3://.../moodle/release.zip version {version} "
+                    f"({len(staged)} version(s) staged)")
+        return act
+    step("release staged for the pipeline and the first instance (custom resource)",
+         stage("Create", "moodle-4.5.7.tgz"), lambda s: state().get("names", {}).get("MoodleSource.VersionId"))
 
     def create_hook():
         result, answer, _ = stack_hook("stack-create.json")
@@ -694,6 +786,22 @@ def demo():
     step("a stack update never leaves production at 1/1/1", update_hook,
          lambda s: s["group"].startswith("2/4/"))
 
+    first_release = state()["names"]["MoodleSource.VersionId"]
+    step("an unchanged release deployed again stages nothing", stage("Update", "moodle-4.5.7.tgz"),
+         lambda s: state()["names"]["MoodleSource.VersionId"] == first_release
+         and s["status"]["pipelineExecutionId"] == execution)
+    step("upgrade: the operator changes the release; MoodleSource stages a new version",
+         stage("Update", "moodle-4.5.8.tgz"),
+         lambda s: state()["names"]["MoodleSource.VersionId"] != first_release)
+
+    def upgrade_hook():
+        result, answer, _ = stack_hook("stack-update.json")
+        return (f"stack update -> custom resource LifecycleConvergence (Update) -> {result['outcome']}; "
+                + "; ".join(result.get("actions", [])))
+    step("the stack update converges: one pipeline execution deploys the new release", upgrade_hook,
+         lambda s: s["status"]["pipelineExecutionId"] != execution
+         and s["status"].get("releaseVersion") == state()["names"]["MoodleSource.VersionId"])
+
     step("back to install mode: flag set to No", deliver("No"),
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL"
          and s["detector"] == "enabled")
@@ -702,8 +810,8 @@ def demo():
     if failures:
         print("demo FAILED at: " + "; ".join(failures))
         sys.exit(1)
-    print(f"demo passed in {time.monotonic() - t0:.1f} s: install phases detected -> flag set -> 1/1/1 -> production "
-          "-> replay no-op -> at capacity raised and restored -> 1/1/1")
+    print(f"demo passed in {time.monotonic() - t0:.1f} s: release staged -> install phases detected -> flag set "
+          "-> production -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1")
 
 
 def status_cmd():
