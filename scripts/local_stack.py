@@ -338,6 +338,13 @@ def deploy():
         reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName=STACK)["StackEvents"]
                    if e.get("ResourceStatus", "").endswith("FAILED")]
         sys.exit(f"stack {STACK}: {status} {stack.get('StackStatusReason', '')} {reasons[:3]}")
+    # Smoke test of references and outputs: every output the stack's conditions keep has a value.
+    outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
+    conditions = Resolver(with_defaults(template, params), {}, translated.get("Conditions"), translated.get("Mappings"))
+    wanted = [k for k, v in body.get("Outputs", {}).items() if "Condition" not in v or conditions.condition(v["Condition"])]
+    empty = [k for k in wanted if not outputs.get(k)]
+    if empty:
+        sys.exit(f"stack {STACK}: outputs without a value: {', '.join(empty)}")
     physical = physical_names()
     values = with_defaults(template, params)
     # moto's CloudFormation creates buckets without their VersioningConfiguration; MoodleSource's
@@ -388,7 +395,8 @@ def deploy():
     (STATE / "state.json").write_text(json.dumps(s, indent=1))
     print(f"stack {STACK} created in the emulator in {time.monotonic() - started:.1f} s: "
           f"{len(body['Resources'])} resources by CloudFormation, {len(aside)} beside it, "
-          f"{len(left_out)} of types moto's CloudFormation lacks left out (stand-in names; .local/state.json lists them)")
+          f"{len(left_out)} of types moto's CloudFormation lacks left out (stand-in names; .local/state.json lists them); "
+          f"{len(wanted)} outputs, all with a value")
 
 
 def with_defaults(template, params):

@@ -142,6 +142,11 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest r ->
                     List.of(r.secretId().startsWith("arn:") ? r.secretId()
                             : "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r.secretId());
+            // Run Command by tag: SSM resolves the instances when it runs; IAM authorises the document
+            // and each instance (the policy scopes instances by their Auto Scaling group tag).
+            case software.amazon.awssdk.services.ssm.model.SendCommandRequest r -> List.of(
+                    "arn:aws:ssm:" + region + ":" + account + ":document/" + r.documentName(),
+                    "arn:aws:ec2:" + region + ":" + account + ":instance/*");
             case software.amazon.awssdk.services.eventbridge.model.DisableRuleRequest r ->
                     List.of("arn:aws:events:" + region + ":" + account + ":rule/" + r.name());
             case software.amazon.awssdk.services.eventbridge.model.EnableRuleRequest r ->

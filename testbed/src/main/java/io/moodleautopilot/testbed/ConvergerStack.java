@@ -51,7 +51,8 @@ public final class ConvergerStack {
                 "SessionReplicationGroup.PrimaryEndPoint.Address", "sessions.abc123.cache.amazonaws.com",
                 "SessionMemcached.ConfigurationEndpoint.Address", "sessions.abc123.cfg.use1.cache.amazonaws.com",
                 "SessionServerlessCache.Endpoint.Address", "sessions-x.serverless.use1.cache.amazonaws.com",
-                "MoodleSource.VersionId", "release-v1"));
+                "MoodleSource.VersionId", "release-v1",
+                "ConfigRenderDocument", name + "-render-config"));
         resources.putAll(parameterOverrides);
         this.pipeline = resources.get("DeploymentPipeline");
         Map<String, String> params = parameterOverrides;
@@ -69,6 +70,20 @@ public final class ConvergerStack {
 
     public IamPolicy functionPolicy() {
         return template.functionPolicy(FUNCTION, resolver);
+    }
+
+    public String renderDocument() {
+        return name + "-render-config";
+    }
+
+    /** The Run Command commands sent with the render document, oldest first: their targets. */
+    public List<String> renderCommands() {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            return ssm.listCommands(r -> r.filters(f -> f.key("DocumentName").value(renderDocument())))
+                    .commands().stream()
+                    .sorted(java.util.Comparator.comparing(software.amazon.awssdk.services.ssm.model.Command::requestedDateTime))
+                    .map(c -> c.targets().toString()).toList();
+        }
     }
 
     public String flagParameter() {
@@ -105,6 +120,9 @@ public final class ConvergerStack {
                         .actionsEnabled(false));
             }
             ssm.putParameter(r -> r.name(flagParameter()).value("No").type(ParameterType.STRING));
+            ssm.createDocument(r -> r.name(renderDocument()).documentType("Command").content(
+                    "{\"schemaVersion\":\"2.2\",\"description\":\"render config.php\",\"mainSteps\":[{\"action\":"
+                            + "\"aws:runShellScript\",\"name\":\"renderConfig\",\"inputs\":{\"runCommand\":[\"true\"]}}]}"));
         }
         String detectorRule = functionEnvironment().getOrDefault("INSTALL_DETECTOR_RULE", "");
         if (!detectorRule.isEmpty()) {

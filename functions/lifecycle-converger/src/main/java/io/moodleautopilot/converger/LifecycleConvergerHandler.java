@@ -8,6 +8,7 @@ import io.moodleautopilot.core.aws.AwsClients;
 import io.moodleautopilot.core.aws.CloudWatchScalingAlarms;
 import io.moodleautopilot.core.aws.CodePipelineStarter;
 import io.moodleautopilot.core.aws.EventBridgeSchedule;
+import io.moodleautopilot.core.aws.SsmConfigRender;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.function.CustomResourceResponder;
@@ -89,6 +90,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                 new CloudWatchScalingAlarms(clients.cloudWatch(), settings.scalingAlarmNames()),
                 new CodePipelineStarter(clients.codePipeline(), settings.pipelineName()),
                 new EventBridgeSchedule(clients.eventBridge(), settings.installDetectorRule()),
+                new SsmConfigRender(clients.ssm(), settings.configRenderDocument(), settings.webGroupName()),
                 clock);
         return switch (invocation) {
             case Invocation.Rejected r -> rejected(r, stack);

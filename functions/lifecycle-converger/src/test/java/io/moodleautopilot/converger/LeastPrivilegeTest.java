@@ -62,7 +62,7 @@ class LeastPrivilegeTest {
                 "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters",
                 "autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup",
                 "cloudwatch:DescribeAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
-                "codepipeline:StartPipelineExecution");
+                "codepipeline:StartPipelineExecution", "ssm:SendCommand");
         assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
         assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
         // "*" only where IAM has no resource-level permission for the action.

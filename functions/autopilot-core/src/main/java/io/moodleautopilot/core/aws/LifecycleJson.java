@@ -60,6 +60,11 @@ public final class LifecycleJson {
         } else {
             n.put("releaseVersion", s.releaseVersion());
         }
+        if (s.configRenderedFor() == null) {
+            n.putNull("configRenderedFor");
+        } else {
+            n.put("configRenderedFor", s.configRenderedFor());
+        }
         return n.toString();
     }
 
@@ -70,6 +75,7 @@ public final class LifecycleJson {
             n.path("actions").forEach(a -> actions.add(a.asText()));
             JsonNode exec = n.path("pipelineExecutionId");
             JsonNode release = n.path("releaseVersion");
+            JsonNode rendered = n.path("configRenderedFor");
             return Optional.of(new StatusRecord(
                     LifecyclePhase.valueOf(n.path("phase").asText()),
                     n.path("flagVersion").asLong(),
@@ -78,7 +84,8 @@ public final class LifecycleJson {
                     n.path("trigger").asText(),
                     Instant.parse(n.path("transitionedAt").asText()),
                     Instant.parse(n.path("updatedAt").asText()),
-                    release.isTextual() ? release.asText() : null));
+                    release.isTextual() ? release.asText() : null,
+                    rendered.isTextual() ? rendered.asText() : null));
         } catch (JsonProcessingException | RuntimeException e) {
             return Optional.empty();
         }

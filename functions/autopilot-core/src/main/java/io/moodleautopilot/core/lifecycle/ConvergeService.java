@@ -31,17 +31,19 @@ public final class ConvergeService {
     private final Ports.ScalingAlarms alarms;
     private final Ports.Pipeline pipeline;
     private final Ports.InstallWatch installWatch;
+    private final Ports.InstanceConfig instanceConfig;
     private final Ports.Clock clock;
 
     public ConvergeService(StackSettings settings, Ports.LifecycleStore store, Ports.WebGroup webGroup,
                            Ports.ScalingAlarms alarms, Ports.Pipeline pipeline, Ports.InstallWatch installWatch,
-                           Ports.Clock clock) {
+                           Ports.InstanceConfig instanceConfig, Ports.Clock clock) {
         this.settings = settings;
         this.store = store;
         this.webGroup = webGroup;
         this.alarms = alarms;
         this.pipeline = pipeline;
         this.installWatch = installWatch;
+        this.instanceConfig = instanceConfig;
         this.clock = clock;
     }
 
@@ -84,6 +86,7 @@ public final class ConvergeService {
 
         List<String> actions = new ArrayList<>();
         String executionId = status.filter(s -> s.phase() == phase).map(StatusRecord::pipelineExecutionId).orElse(null);
+        boolean deploying = (enteringProduction || newRelease) && settings.hasPipeline();
         if (enteringProduction && settings.hasPipeline()) {
             executionId = pipeline.start(pipelineToken(flagReading));
             actions.add("pipeline " + settings.pipelineName() + " started: " + executionId);
@@ -112,17 +115,32 @@ public final class ConvergeService {
             store.publishSessionConfig(desired.sessionConfig());
             actions.add("session handler " + desired.sessionConfig().handlerClass() + " published");
         }
+        // config.php on the running instances must follow the published settings. A deployment
+        // started above renders it on every instance (its AfterInstall hook runs minutes after this
+        // publication), so the command is only sent when nothing is being deployed. The status
+        // records what was asked for, so a failed send is retried by the next converge.
+        String sessionFingerprint = desired.sessionConfig().fingerprint();
+        String renderedFor = status.map(StatusRecord::configRenderedFor).orElse(null);
+        if (settings.rendersInstanceConfig() && !sessionFingerprint.equals(renderedFor)) {
+            if (!deploying) {
+                String command = instanceConfig.rerender();
+                actions.add("config.php re-render sent to the web instances: command " + command);
+            }
+            renderedFor = sessionFingerprint;
+        }
 
         String release = settings.hasRelease() ? settings.releaseVersion() : status.map(StatusRecord::releaseVersion)
                 .orElse(null);
+        String rendered = renderedFor;
         boolean statusCurrent = status.map(s -> s.phase() == phase && s.flagVersion() == flagReading.version()
-                && Objects.equals(s.releaseVersion(), release)).orElse(false);
+                && Objects.equals(s.releaseVersion(), release) && Objects.equals(s.configRenderedFor(), rendered))
+                .orElse(false);
         if (!actions.isEmpty() || !statusCurrent) {
             Instant now = clock.now();
             Instant transitionedAt = status.filter(s -> s.phase() == phase).map(StatusRecord::transitionedAt)
                     .orElse(now);
             store.writeStatus(new StatusRecord(phase, flagReading.version(), executionId, actions,
-                    trigger.name(), transitionedAt, now, release));
+                    trigger.name(), transitionedAt, now, release, rendered));
         }
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,

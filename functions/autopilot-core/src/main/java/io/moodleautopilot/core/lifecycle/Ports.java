@@ -56,6 +56,17 @@ public final class Ports {
         void resume();
     }
 
+    /** config.php on the running web instances, rendered by the bundle's script. */
+    public interface InstanceConfig {
+        /**
+         * Asks every web instance to render config.php again (with the published session settings)
+         * and reload PHP; returns at once with the command's id.
+         *
+         * @throws ConfigurationException when the render document does not exist
+         */
+        String rerender();
+    }
+
     public interface Clock {
         java.time.Instant now();
     }

@@ -18,6 +18,14 @@ public record SessionConfig(Map<String, Object> settings) {
         return String.valueOf(settings.get("session_handler_class"));
     }
 
+    /**
+     * Identifies these settings in the status record (which re-render of config.php was sent for
+     * them). Map and String hash codes are specified by the JDK, so the value is stable across runs.
+     */
+    public String fingerprint() {
+        return String.format("%08x", settings.hashCode());
+    }
+
     public boolean usesDatabase() {
         return SessionConfigRenderer.DATABASE_HANDLER.equals(handlerClass());
     }

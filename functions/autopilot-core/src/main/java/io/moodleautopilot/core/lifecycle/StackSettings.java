@@ -9,6 +9,8 @@ import java.util.List;
  * @param installDetectorRule the InstallDetector's schedule rule, empty when the stack has no detector
  * @param releaseVersion the version of the staged source object (release and bundle) the stack
  *                       holds now; empty when unknown. A new one in production starts the pipeline.
+ * @param configRenderDocument the SSM document that re-renders config.php on the web instances;
+ *                             empty for none
  */
 public record StackSettings(
         String stackName,
@@ -21,13 +23,19 @@ public record StackSettings(
         CacheSettings cache,
         String pipelineName,
         String installDetectorRule,
-        String releaseVersion) {
+        String releaseVersion,
+        String configRenderDocument) {
 
     public StackSettings {
         scalingAlarmNames = List.copyOf(scalingAlarmNames);
         pipelineName = pipelineName == null ? "" : pipelineName.trim();
         installDetectorRule = installDetectorRule == null ? "" : installDetectorRule.trim();
         releaseVersion = releaseVersion == null ? "" : releaseVersion.trim();
+        configRenderDocument = configRenderDocument == null ? "" : configRenderDocument.trim();
+    }
+
+    public boolean rendersInstanceConfig() {
+        return !configRenderDocument.isEmpty();
     }
 
     public boolean hasRelease() {

@@ -28,7 +28,8 @@ public final class StackSettingsLoader {
                 cache(env),
                 env.getOrDefault("PIPELINE_NAME", ""),
                 env.getOrDefault("INSTALL_DETECTOR_RULE", ""),
-                env.getOrDefault("RELEASE_VERSION", ""));
+                env.getOrDefault("RELEASE_VERSION", ""),
+                env.getOrDefault("CONFIG_RENDER_DOCUMENT", ""));
     }
 
     private static ProductionLimits productionLimits(Map<String, String> env) {

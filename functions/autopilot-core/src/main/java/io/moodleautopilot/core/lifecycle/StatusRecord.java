@@ -14,10 +14,12 @@ import java.util.List;
  * @param updatedAt               when this record was written
  * @param releaseVersion          the staged release the stack held (and, in production, the pipeline
  *                                deployed) when this record was written; null when unknown
+ * @param configRenderedFor       fingerprint of the session settings the web instances were last
+ *                                asked to render into config.php; null when never
  */
 public record StatusRecord(LifecyclePhase phase, long flagVersion, String pipelineExecutionId,
                            List<String> actions, String trigger, Instant transitionedAt, Instant updatedAt,
-                           String releaseVersion) {
+                           String releaseVersion, String configRenderedFor) {
     public StatusRecord {
         actions = List.copyOf(actions);
     }
