@@ -37,22 +37,27 @@ ensure_maven() {
   command -v mvn >/dev/null 2>&1 || die "Maven not found: install it (e.g. 'apt-get install maven')."
 }
 
-# .venv with the pinned Python tools; reinstalled when requirements change.
-ensure_venv() {
-  local venv="$ROOT/.venv" stamp
-  stamp=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-lock.txt" | sha256sum | cut -c1-16)
+# A virtual environment with pinned requirements (and their lock), rebuilt when either changes.
+# prepare_venv DIR REQUIREMENTS LOCK WHAT
+prepare_venv() {
+  local venv="$1" requirements="$2" lock="$3" what="$4" stamp
+  stamp=$(cat "$requirements" "$lock" | sha256sum | cut -c1-16)
   if [ ! -f "$venv/.stamp" ] || [ "$(cat "$venv/.stamp")" != "$stamp" ]; then
     command -v python3 >/dev/null 2>&1 || die "python3 not found: install Python 3.10 or newer."
-    say "== preparing .venv (moto, cfn-lint, aws-sam-cli; first run takes a few minutes)"
+    say "== preparing $(basename "$venv") ($what; the first run takes a few minutes)"
     rm -rf "$venv"
     python3 -m venv "$venv" || die "python3 -m venv failed: install the venv module (e.g. 'apt-get install python3-venv')."
-    "$venv/bin/pip" install --quiet --disable-pip-version-check \
-      -r "$ROOT/requirements.txt" -c "$ROOT/requirements-lock.txt" \
-      || die "installing the Python tools failed (see pip's message above)."
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" -c "$lock" \
+      || die "installing $what failed (see pip's message above)."
     echo "$stamp" > "$venv/.stamp"
   fi
-  export PATH="$venv/bin:$PATH"
-  export MOTO_SERVER="$venv/bin/moto_server"
+}
+
+# .venv with the pinned Python tools.
+ensure_venv() {
+  prepare_venv "$ROOT/.venv" "$ROOT/requirements.txt" "$ROOT/requirements-lock.txt" "moto, cfn-lint, aws-sam-cli"
+  export PATH="$ROOT/.venv/bin:$PATH"
+  export MOTO_SERVER="$ROOT/.venv/bin/moto_server"
 }
 
 # Debian packages the tests use: mariadb-server (the InstallDetector's MySQL-family tests start
@@ -91,16 +96,6 @@ ensure_built() {
 
 # checkov in its own virtual environment (its pins clash with moto's and aws-sam-cli's).
 ensure_checkov() {
-  local venv="$ROOT/.venv-checkov" stamp
-  stamp=$(cat "$ROOT/requirements-checkov.txt" "$ROOT/requirements-checkov-lock.txt" | sha256sum | cut -c1-16)
-  if [ ! -f "$venv/.stamp" ] || [ "$(cat "$venv/.stamp")" != "$stamp" ]; then
-    say "== preparing .venv-checkov (first run takes a minute)"
-    rm -rf "$venv"
-    python3 -m venv "$venv" || die "python3 -m venv failed: install the venv module (e.g. 'apt-get install python3-venv')."
-    "$venv/bin/pip" install --quiet --disable-pip-version-check \
-      -r "$ROOT/requirements-checkov.txt" -c "$ROOT/requirements-checkov-lock.txt" \
-      || die "installing checkov failed (see pip's message above)."
-    echo "$stamp" > "$venv/.stamp"
-  fi
-  CHECKOV="$venv/bin/checkov"
+  prepare_venv "$ROOT/.venv-checkov" "$ROOT/requirements-checkov.txt" "$ROOT/requirements-checkov-lock.txt" checkov
+  CHECKOV="$ROOT/.venv-checkov/bin/checkov"
 }

@@ -765,6 +765,7 @@ def demo():
          lambda s: s["flag"] == "Yes" and s["group"] == "2/4/2" and s["alarms"] == "on"
          and s["status"]["phase"] == "PRODUCTION" and s["status"]["pipelineExecutionId"] and s["detector"] == "disabled")
     execution = snapshot()["status"]["pipelineExecutionId"]
+    first_settings = snapshot()["status"].get("moodleConfigAppliedFor")
 
     def replay():
         path = STATE / "event-parameter-store-change.json"
@@ -772,6 +773,25 @@ def demo():
         return f"same event delivered again -> {result['outcome']} ({result['message']})"
     step("replay of the same event is a no-op", replay,
          lambda s: s["group"] == "2/4/2" and s["status"]["pipelineExecutionId"] == execution)
+
+    settings = f"/Moodle/{STACK}/Site/Settings"
+
+    def change_settings():
+        current = json.loads(client("ssm").get_parameter(Name=settings)["Parameter"]["Value"])
+        current.update({"forcelogin": "1", "auth_ldap/host_url": "ldaps://ldap.example.edu"})
+        client("ssm").put_parameter(Name=settings, Value=json.dumps(current), Type="String", Overwrite=True)
+        event = parameter_store_change(settings, "Update")
+        path = STATE / "event-moodle-settings-change.json"
+        path.write_text(json.dumps(event))
+        out = []
+        for rule, logical in route(event):
+            result, _ = invoke(logical, path, quiet=True)
+            out.append(f"rule {rule} -> {logical}: {result['outcome']}; " + "; ".join(result.get("actions", [])))
+        # The emulator runs no script on an instance: its Run Command stand-in answers as an instance
+        # whose Moodle has nothing to change, so the report says "no change".
+        return "operator edited the Moodle settings document; " + (" | ".join(out) or "no rule matched")
+    step("the operator changes Moodle's settings: the change event applies them through Run Command on one instance",
+         change_settings, lambda s: s["status"]["moodleConfigAppliedFor"] not in (None, first_settings))
 
     def at_capacity():
         client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", DesiredCapacity=4)

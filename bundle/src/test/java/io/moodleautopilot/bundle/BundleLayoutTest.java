@@ -69,13 +69,20 @@ class BundleLayoutTest {
         }
     }
 
+    /** Scripts started from outside the bundle, which no file of the bundle names. */
+    static final Map<String, String> ENTRY_POINTS = Map.of(
+            // the launch template's UserData entry point
+            "scripts/bootstrap.sh", "launch template UserData",
+            // run by the <stack>-moodle-config SSM document (template.yaml), as
+            // bash /opt/moodle-autopilot/bundle/scripts/apply-moodle-config.sh '{{ Payload }}'
+            "scripts/apply-moodle-config.sh", "run by the <stack>-moodle-config SSM document");
+
     @Test
     void everyScriptIsUsed() {
-        // bootstrap.sh is the launch template's UserData entry point; every other script is named by
-        // the appspec, the bootstrap or another script.
+        // Every script but the entry points is named by the appspec, the bootstrap or another script.
         String appspec = Bundle.read(files().resolve("appspec.yml"));
         for (String script : scripts()) {
-            if (script.equals("scripts/bootstrap.sh")) {
+            if (ENTRY_POINTS.containsKey(script)) {
                 continue;
             }
             String name = script.substring("scripts/".length());
@@ -93,6 +100,19 @@ class BundleLayoutTest {
             if (path.startsWith("config/")) {
                 assertThat(allScripts).as("%s is installed or run by a script", path).contains(path);
             }
+        }
+    }
+
+    @Test
+    void everyMoodleSideScriptIsRunOrRequired() {
+        // moodle/*.php run inside Moodle (as the web server's user): the driver runs the two scripts,
+        // and they require the library.
+        String driver = Bundle.read(files().resolve("scripts/apply-moodle-config.sh"));
+        List<String> moodleFiles = bundlePaths().stream().filter(p -> p.startsWith("moodle/")).toList();
+        assertThat(moodleFiles).containsExactly("moodle/apply-settings.php", "moodle/autopilot-lib.php", "moodle/configure-muc.php");
+        assertThat(driver).contains("$BUNDLE_DIR/moodle/apply-settings.php", "$BUNDLE_DIR/moodle/configure-muc.php");
+        for (String script : List.of("moodle/apply-settings.php", "moodle/configure-muc.php")) {
+            assertThat(Bundle.read(files().resolve(script))).contains("require_once(__DIR__ . '/autopilot-lib.php');");
         }
     }
 

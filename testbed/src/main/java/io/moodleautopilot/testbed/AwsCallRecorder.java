@@ -144,9 +144,14 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
                             : "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r.secretId());
             // Run Command by tag: SSM resolves the instances when it runs; IAM authorises the document
             // and each instance (the policy scopes instances by their Auto Scaling group tag).
-            case software.amazon.awssdk.services.ssm.model.SendCommandRequest r -> List.of(
-                    "arn:aws:ssm:" + region + ":" + account + ":document/" + r.documentName(),
-                    "arn:aws:ec2:" + region + ":" + account + ":instance/*");
+            case software.amazon.awssdk.services.ssm.model.SendCommandRequest r -> java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of("arn:aws:ssm:" + region + ":" + account + ":document/" + r.documentName()),
+                    r.instanceIds().isEmpty()
+                            ? java.util.stream.Stream.of("arn:aws:ec2:" + region + ":" + account + ":instance/*")
+                            : r.instanceIds().stream().map(i -> "arn:aws:ec2:" + region + ":" + account + ":instance/" + i))
+                    .toList();
+            // GetCommandInvocation has no resource-level permission: IAM evaluates it on "*".
+            case software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest r -> List.of("*");
             case software.amazon.awssdk.services.eventbridge.model.DisableRuleRequest r ->
                     List.of("arn:aws:events:" + region + ":" + account + ":rule/" + r.name());
             case software.amazon.awssdk.services.eventbridge.model.EnableRuleRequest r ->

@@ -53,6 +53,12 @@ public final class ConvergerStack {
                 "SessionServerlessCache.Endpoint.Address", "sessions-x.serverless.use1.cache.amazonaws.com",
                 "MoodleSource.VersionId", "release-v1",
                 "ConfigRenderDocument", name + "-render-config"));
+        resources.putAll(Map.of(
+                "MoodleSettingsParameter", "/Moodle/" + name + "/Site/Settings",
+                "MoodleConfigDocument", name + "-moodle-config",
+                "ApplicationReplicationGroup.PrimaryEndPoint.Address", "app.abc123.cache.amazonaws.com",
+                "ApplicationMemcached.ConfigurationEndpoint.Address", "app.abc123.cfg.use1.cache.amazonaws.com",
+                "ApplicationServerlessCache.Endpoint.Address", "app-x.serverless.use1.cache.amazonaws.com"));
         resources.putAll(parameterOverrides);
         this.pipeline = resources.get("DeploymentPipeline");
         Map<String, String> params = parameterOverrides;
@@ -72,6 +78,43 @@ public final class ConvergerStack {
         return template.functionPolicy(FUNCTION, resolver);
     }
 
+    public String settingsParameter() {
+        return "/Moodle/" + name + "/Site/Settings";
+    }
+
+    public String moodleConfigDocument() {
+        return name + "-moodle-config";
+    }
+
+    /** Replaces the operator's Moodle settings document. */
+    public void setSettings(String json) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            ssm.putParameter(r -> r.name(settingsParameter()).value(json).type(ParameterType.STRING).overwrite(true));
+        }
+    }
+
+    /**
+     * The Moodle configuration commands sent so far, oldest first: their decoded payloads. (moto
+     * records every instance it knows as a command's instances, so which instance a command went to
+     * is read from the recorded SendCommand call instead.)
+     */
+    public List<String> moodleConfigCommands() {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            // moto ignores ListCommands' filters: the document is chosen here.
+            return ssm.listCommands(r -> r.maxResults(50)).commands().stream()
+                    .filter(c -> c.documentName().equals(moodleConfigDocument()))
+                    .sorted(java.util.Comparator.comparing(software.amazon.awssdk.services.ssm.model.Command::requestedDateTime))
+                    .map(c -> new String(java.util.Base64.getDecoder().decode(
+                            c.parameters().get("Payload").get(0)), java.nio.charset.StandardCharsets.UTF_8))
+                    .toList();
+        }
+    }
+
+    /** The web group's instances, as Auto Scaling lists them. */
+    public List<String> instances() {
+        return group().instances().stream().map(i -> i.instanceId()).sorted().toList();
+    }
+
     public String renderDocument() {
         return name + "-render-config";
     }
@@ -79,8 +122,9 @@ public final class ConvergerStack {
     /** The Run Command commands sent with the render document, oldest first: their targets. */
     public List<String> renderCommands() {
         try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
-            return ssm.listCommands(r -> r.filters(f -> f.key("DocumentName").value(renderDocument())))
-                    .commands().stream()
+            // moto ignores ListCommands' filters: the document is chosen here.
+            return ssm.listCommands(r -> r.maxResults(50)).commands().stream()
+                    .filter(c -> c.documentName().equals(renderDocument()))
                     .sorted(java.util.Comparator.comparing(software.amazon.awssdk.services.ssm.model.Command::requestedDateTime))
                     .map(c -> c.targets().toString()).toList();
         }
@@ -120,6 +164,13 @@ public final class ConvergerStack {
                         .actionsEnabled(false));
             }
             ssm.putParameter(r -> r.name(flagParameter()).value("No").type(ParameterType.STRING));
+            // The settings document as the template writes it at creation (its recommended defaults).
+            String settings = resolver.string(template.properties("MoodleSettingsParameter").get("Value"));
+            ssm.putParameter(r -> r.name(settingsParameter()).value(settings).type(ParameterType.STRING));
+            ssm.createDocument(r -> r.name(moodleConfigDocument()).documentType("Command").content(
+                    "{\"schemaVersion\":\"2.2\",\"description\":\"apply Moodle settings\",\"parameters\":{\"Payload\":"
+                            + "{\"type\":\"String\"}},\"mainSteps\":[{\"action\":\"aws:runShellScript\",\"name\":\"apply\","
+                            + "\"inputs\":{\"runCommand\":[\"true\"]}}]}"));
             ssm.createDocument(r -> r.name(renderDocument()).documentType("Command").content(
                     "{\"schemaVersion\":\"2.2\",\"description\":\"render config.php\",\"mainSteps\":[{\"action\":"
                             + "\"aws:runShellScript\",\"name\":\"renderConfig\",\"inputs\":{\"runCommand\":[\"true\"]}}]}"));

@@ -28,7 +28,8 @@ public final class WireMockExtension implements BeforeEachCallback, ParameterRes
             String moto = MotoExtension.server(context).url();
             CodePipelineStandIn pipeline = new CodePipelineStandIn();
             AlarmActionsStandIn alarms = new AlarmActionsStandIn(moto);
-            return new Parts(new AwsGateway(moto, List.of(pipeline, alarms, new AtomicWritesStandIn(moto))), pipeline, alarms);
+            return new Parts(new AwsGateway(moto, List.of(pipeline, alarms, new AtomicWritesStandIn(moto),
+                    new RunCommandStandIn())), pipeline, alarms);
         }, Parts.class);
     }
 

@@ -42,6 +42,7 @@ class TemplateRulesTest {
             "cloudwatch:GetMetricData",
             "cloudwatch:ListMetrics",
             "ssm:DescribeParameters",
+            "ssm:GetCommandInvocation",
             "xray:PutTraceSegments",
             "xray:PutTelemetryRecords");
 

@@ -43,7 +43,7 @@ public final class LocalAws {
         CodePipelineStandIn codePipeline = new CodePipelineStandIn();
         pipelines.forEach(codePipeline::createPipeline);
         AwsGateway gateway = new AwsGateway(moto, List.of(codePipeline, new AlarmActionsStandIn(moto),
-                new io.moodleautopilot.testbed.AtomicWritesStandIn(moto)), port);
+                new io.moodleautopilot.testbed.AtomicWritesStandIn(moto), new io.moodleautopilot.testbed.RunCommandStandIn()), port);
         if (postgresFile != null) {
             try {
                 var pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();

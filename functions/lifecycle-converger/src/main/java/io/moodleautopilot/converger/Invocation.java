@@ -2,11 +2,15 @@ package io.moodleautopilot.converger;
 
 import io.moodleautopilot.function.CustomResourceResponder;
 
-/** One of the three ways the function is triggered, or an event it must refuse. */
+/** One of the ways the function is triggered, or an event it must refuse. */
 sealed interface Invocation {
 
     /** EventBridge "Parameter Store Change" for a parameter (the value is not in the event). */
     record ParameterChange(String name, String operation) implements Invocation {
+    }
+
+    /** EventBridge "Parameter Store Change" for the stack's Moodle settings document. */
+    record SettingsChange(String name, String operation) implements Invocation {
     }
 
     /** The safety-net schedule. */

@@ -14,6 +14,11 @@ final class InvocationParser {
     }
 
     static Invocation parse(byte[] payload, String setupFlagParameter) {
+        return parse(payload, setupFlagParameter, "");
+    }
+
+    /** @param settingsParameter the stack's Moodle settings document; empty when it has none */
+    static Invocation parse(byte[] payload, String setupFlagParameter, String settingsParameter) {
         JsonNode event;
         try {
             event = MAPPER.readTree(payload);
@@ -28,7 +33,7 @@ final class InvocationParser {
         }
         String detailType = event.path("detail-type").asText("");
         return switch (detailType) {
-            case "Parameter Store Change" -> parameterChange(event, setupFlagParameter);
+            case "Parameter Store Change" -> parameterChange(event, setupFlagParameter, settingsParameter);
             case "Scheduled Event" -> "aws.events".equals(event.path("source").asText())
                     ? new Invocation.Scheduled()
                     : new Invocation.Rejected("scheduled event from unexpected source");
@@ -38,7 +43,7 @@ final class InvocationParser {
         };
     }
 
-    private static Invocation parameterChange(JsonNode event, String setupFlagParameter) {
+    private static Invocation parameterChange(JsonNode event, String setupFlagParameter, String settingsParameter) {
         if (!"aws.ssm".equals(event.path("source").asText())) {
             return new Invocation.Rejected("Parameter Store Change from unexpected source");
         }
@@ -47,6 +52,9 @@ final class InvocationParser {
         String operation = detail.path("operation").asText("");
         if (name.isEmpty() || operation.isEmpty()) {
             return new Invocation.Rejected("Parameter Store Change without detail.name or detail.operation");
+        }
+        if (!settingsParameter.isEmpty() && name.equals(settingsParameter)) {
+            return new Invocation.SettingsChange(name, operation);
         }
         if (!name.equals(setupFlagParameter)) {
             return new Invocation.Rejected("event is for parameter " + name + ", not this stack's " + setupFlagParameter);

@@ -9,8 +9,11 @@ import io.moodleautopilot.core.aws.CloudWatchScalingAlarms;
 import io.moodleautopilot.core.aws.CodePipelineStarter;
 import io.moodleautopilot.core.aws.EventBridgeSchedule;
 import io.moodleautopilot.core.aws.SsmConfigRender;
+import io.moodleautopilot.core.aws.SsmMoodleConfigCommand;
+import io.moodleautopilot.core.moodleconfig.MoodleConfigService;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import io.moodleautopilot.core.lifecycle.Env;
 import io.moodleautopilot.function.CustomResourceResponder;
 import io.moodleautopilot.function.JsonEventHandler;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
@@ -19,6 +22,7 @@ import io.moodleautopilot.core.lifecycle.Ports;
 import io.moodleautopilot.core.lifecycle.StackSettings;
 import io.moodleautopilot.core.lifecycle.StackSettingsLoader;
 import io.moodleautopilot.core.lifecycle.Trigger;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -49,6 +53,9 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         json.start();
     }
     private static final Logger LOG = LoggerFactory.getLogger(LifecycleConvergerHandler.class);
+
+    /** How long a converge waits for Moodle's configuration scripts on an instance (function timeout 120 s). */
+    static final int MOODLE_CONFIG_WAIT_SECONDS = 40;
 
     private final AwsClients clients;
     private final Ports.Clock clock;
@@ -83,7 +90,10 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
             Invocation early = InvocationParser.parse(payload, "");
             return configurationError(early, e, stack);
         }
-        Invocation invocation = InvocationParser.parse(payload, settings.setupFlagParameter());
+        Invocation invocation = InvocationParser.parse(payload, settings.setupFlagParameter(),
+                settings.moodleSettingsParameter());
+        SsmMoodleConfigCommand runCommand = new SsmMoodleConfigCommand(clients.ssm(), clients.autoScaling(),
+                settings.moodleConfigDocument(), settings.webGroupName());
         ConvergeService service = new ConvergeService(settings,
                 new SsmLifecycleStore(clients.ssm(), settings),
                 new AutoScalingWebGroup(clients.autoScaling(), settings.webGroupName()),
@@ -91,12 +101,17 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                 new CodePipelineStarter(clients.codePipeline(), settings.pipelineName()),
                 new EventBridgeSchedule(clients.eventBridge(), settings.installDetectorRule()),
                 new SsmConfigRender(clients.ssm(), settings.configRenderDocument(), settings.webGroupName()),
+                new MoodleConfigService(runCommand, runCommand, moodleConfigWait())::apply,
                 clock);
         return switch (invocation) {
             case Invocation.Rejected r -> rejected(r, stack);
             case Invocation.ParameterChange p -> {
                 MDC.put("trigger", "PARAMETER_CHANGE");
                 yield converge(service, Trigger.PARAMETER_CHANGE, stack);
+            }
+            case Invocation.SettingsChange p -> {
+                MDC.put("trigger", "SETTINGS_CHANGE");
+                yield converge(service, Trigger.SETTINGS_CHANGE, stack);
             }
             case Invocation.Scheduled s -> {
                 MDC.put("trigger", "SCHEDULE");
@@ -107,6 +122,13 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                 yield new StackDeploymentHook(service, responder, telemetry, env).handle(c, context, stack);
             }
         };
+    }
+
+    /** MOODLE_CONFIG_WAIT_SECONDS overrides the wait (the tests shorten it). */
+    private Duration moodleConfigWait() {
+        String configured = env.getOrDefault("MOODLE_CONFIG_WAIT_SECONDS", "").trim();
+        return Duration.ofSeconds(configured.isEmpty() ? MOODLE_CONFIG_WAIT_SECONDS
+                : Env.parseInt("MOODLE_CONFIG_WAIT_SECONDS", configured));
     }
 
     private ObjectNode converge(ConvergeService service, Trigger trigger,

@@ -66,7 +66,8 @@ class LeastPrivilegeTest {
         assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
         assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
         // "*" only where IAM has no resource-level permission for the action.
-        assertThat(policy.actionsOnAnyResource()).containsExactly("autoscaling:DescribeAutoScalingGroups");
+        assertThat(policy.actionsOnAnyResource()).containsExactlyInAnyOrder("autoscaling:DescribeAutoScalingGroups",
+                "ssm:GetCommandInvocation");
     }
 
     @Test

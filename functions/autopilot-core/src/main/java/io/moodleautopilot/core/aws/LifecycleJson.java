@@ -65,6 +65,11 @@ public final class LifecycleJson {
         } else {
             n.put("configRenderedFor", s.configRenderedFor());
         }
+        if (s.moodleConfigAppliedFor() == null) {
+            n.putNull("moodleConfigAppliedFor");
+        } else {
+            n.put("moodleConfigAppliedFor", s.moodleConfigAppliedFor());
+        }
         return n.toString();
     }
 
@@ -76,6 +81,7 @@ public final class LifecycleJson {
             JsonNode exec = n.path("pipelineExecutionId");
             JsonNode release = n.path("releaseVersion");
             JsonNode rendered = n.path("configRenderedFor");
+            JsonNode moodleConfig = n.path("moodleConfigAppliedFor");
             return Optional.of(new StatusRecord(
                     LifecyclePhase.valueOf(n.path("phase").asText()),
                     n.path("flagVersion").asLong(),
@@ -85,7 +91,8 @@ public final class LifecycleJson {
                     Instant.parse(n.path("transitionedAt").asText()),
                     Instant.parse(n.path("updatedAt").asText()),
                     release.isTextual() ? release.asText() : null,
-                    rendered.isTextual() ? rendered.asText() : null));
+                    rendered.isTextual() ? rendered.asText() : null,
+                    moodleConfig.isTextual() ? moodleConfig.asText() : null));
         } catch (JsonProcessingException | RuntimeException e) {
             return Optional.empty();
         }

@@ -5,6 +5,8 @@ import io.moodleautopilot.core.lifecycle.Ports;
 import io.moodleautopilot.core.lifecycle.SessionConfig;
 import io.moodleautopilot.core.lifecycle.StackSettings;
 import io.moodleautopilot.core.lifecycle.StatusRecord;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -26,9 +28,13 @@ public final class SsmLifecycleStore implements Ports.LifecycleStore {
 
     @Override
     public Ports.StoredState read() {
-        // One GetParameters call for all three: the replay path costs a single request.
-        Map<String, Parameter> found = ssm.get().getParameters(r -> r.names(
-                        settings.setupFlagParameter(), settings.statusParameter(), settings.sessionConfigParameter()))
+        // One GetParameters call for all of them: the replay path costs a single request.
+        List<String> names = new ArrayList<>(List.of(
+                settings.setupFlagParameter(), settings.statusParameter(), settings.sessionConfigParameter()));
+        if (!settings.moodleSettingsParameter().isEmpty()) {
+            names.add(settings.moodleSettingsParameter());
+        }
+        Map<String, Parameter> found = ssm.get().getParameters(r -> r.names(names))
                 .parameters().stream()
                 .collect(Collectors.toMap(Parameter::name, Function.identity()));
         Parameter flag = found.get(settings.setupFlagParameter());
@@ -38,7 +44,9 @@ public final class SsmLifecycleStore implements Ports.LifecycleStore {
                 .flatMap(p -> LifecycleJson.parseStatus(p.value()));
         Optional<SessionConfig> session = Optional.ofNullable(found.get(settings.sessionConfigParameter()))
                 .flatMap(p -> LifecycleJson.parseSessionConfig(p.value()));
-        return new Ports.StoredState(reading, status, session);
+        Optional<String> moodleSettings = Optional.ofNullable(found.get(settings.moodleSettingsParameter()))
+                .map(Parameter::value);
+        return new Ports.StoredState(reading, status, session, moodleSettings);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.moodleautopilot.core.lifecycle;
 
+import io.moodleautopilot.core.moodleconfig.ConfigPayload;
+import io.moodleautopilot.core.moodleconfig.MoodleConfigOutcome;
+import io.moodleautopilot.core.moodleconfig.SettingsDocument;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,11 +35,12 @@ public final class ConvergeService {
     private final Ports.Pipeline pipeline;
     private final Ports.InstallWatch installWatch;
     private final Ports.InstanceConfig instanceConfig;
+    private final Ports.MoodleConfig moodleConfig;
     private final Ports.Clock clock;
 
     public ConvergeService(StackSettings settings, Ports.LifecycleStore store, Ports.WebGroup webGroup,
                            Ports.ScalingAlarms alarms, Ports.Pipeline pipeline, Ports.InstallWatch installWatch,
-                           Ports.InstanceConfig instanceConfig, Ports.Clock clock) {
+                           Ports.InstanceConfig instanceConfig, Ports.MoodleConfig moodleConfig, Ports.Clock clock) {
         this.settings = settings;
         this.store = store;
         this.webGroup = webGroup;
@@ -44,6 +48,7 @@ public final class ConvergeService {
         this.pipeline = pipeline;
         this.installWatch = installWatch;
         this.instanceConfig = instanceConfig;
+        this.moodleConfig = moodleConfig;
         this.clock = clock;
     }
 
@@ -131,20 +136,65 @@ public final class ConvergeService {
 
         String release = settings.hasRelease() ? settings.releaseVersion() : status.map(StatusRecord::releaseVersion)
                 .orElse(null);
+        String moodleConfigFor = status.map(StatusRecord::moodleConfigAppliedFor).orElse(null);
+        if (phase == LifecyclePhase.PRODUCTION && settings.appliesMoodleConfig()) {
+            moodleConfigFor = applyMoodleConfig(stored.moodleSettings(), moodleConfigFor, actions);
+        }
+
         String rendered = renderedFor;
+        String moodleConfigApplied = moodleConfigFor;
         boolean statusCurrent = status.map(s -> s.phase() == phase && s.flagVersion() == flagReading.version()
-                && Objects.equals(s.releaseVersion(), release) && Objects.equals(s.configRenderedFor(), rendered))
-                .orElse(false);
+                && Objects.equals(s.releaseVersion(), release) && Objects.equals(s.configRenderedFor(), rendered)
+                && Objects.equals(s.moodleConfigAppliedFor(), moodleConfigApplied)).orElse(false);
         if (!actions.isEmpty() || !statusCurrent) {
             Instant now = clock.now();
             Instant transitionedAt = status.filter(s -> s.phase() == phase).map(StatusRecord::transitionedAt)
                     .orElse(now);
             store.writeStatus(new StatusRecord(phase, flagReading.version(), executionId, actions,
-                    trigger.name(), transitionedAt, now, release, rendered));
+                    trigger.name(), transitionedAt, now, release, rendered, moodleConfigApplied));
         }
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
                 actions.isEmpty() ? "already converged" : "converged to " + phase);
+    }
+
+    /**
+     * Moodle's own configuration, once the site is installed: the operator's settings and the
+     * application cache, applied through Moodle's APIs on one web instance, again only when they
+     * change. A failure, or no instance ready yet, is reported and left for the next converge (the
+     * recorded fingerprint stays); the rest of the stack is converged regardless.
+     *
+     * @return the fingerprint to record
+     */
+    private String applyMoodleConfig(Optional<String> document, String appliedFor, List<String> actions) {
+        SettingsDocument parsed;
+        try {
+            parsed = document.map(SettingsDocument::parse).orElse(SettingsDocument.empty());
+        } catch (ConfigurationException e) {
+            // Reported once per version of the document, not on every converge.
+            String rejected = "rejected-" + new ConfigPayload(document.orElse("")).fingerprint();
+            if (!rejected.equals(appliedFor)) {
+                actions.add("Moodle settings document rejected, nothing applied: " + e.getMessage());
+            }
+            return rejected;
+        }
+        ConfigPayload payload = ConfigPayload.of(parsed, settings.applicationCache());
+        if (payload.fingerprint().equals(appliedFor)) {
+            return appliedFor;
+        }
+        MoodleConfigOutcome outcome = moodleConfig.apply(payload);
+        switch (outcome.status()) {
+            case APPLIED -> {
+                actions.add("Moodle settings and application cache applied on " + outcome.instanceId() + " (command "
+                        + outcome.commandId() + "): " + (outcome.changes().isEmpty() ? "no change"
+                        : String.join("; ", outcome.changes())));
+                return payload.fingerprint();
+            }
+            case NO_INSTANCE -> actions.add("Moodle settings waiting: " + outcome.detail());
+            case FAILED, TIMED_OUT -> actions.add("Moodle settings not applied on " + outcome.instanceId() + " (command "
+                    + outcome.commandId() + "): " + outcome.detail() + "; the next converge tries again");
+        }
+        return appliedFor;
     }
 
     /**

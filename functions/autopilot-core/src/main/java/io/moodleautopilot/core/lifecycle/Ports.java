@@ -1,5 +1,7 @@
 package io.moodleautopilot.core.lifecycle;
 
+import io.moodleautopilot.core.moodleconfig.ConfigPayload;
+import io.moodleautopilot.core.moodleconfig.MoodleConfigOutcome;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,8 +11,9 @@ public final class Ports {
     }
 
     /** What Parameter Store holds for this stack, read in one call. */
+    /** @param moodleSettings the operator's Moodle settings document as stored (JSON), if any */
     public record StoredState(FlagReading flag, Optional<StatusRecord> status,
-                              Optional<SessionConfig> sessionConfig) {
+                              Optional<SessionConfig> sessionConfig, Optional<String> moodleSettings) {
     }
 
     public interface LifecycleStore {
@@ -65,6 +68,11 @@ public final class Ports {
          * @throws ConfigurationException when the render document does not exist
          */
         String rerender();
+    }
+
+    /** Moodle's own configuration (settings, application cache), applied on one web instance. */
+    public interface MoodleConfig {
+        MoodleConfigOutcome apply(ConfigPayload payload);
     }
 
     public interface Clock {

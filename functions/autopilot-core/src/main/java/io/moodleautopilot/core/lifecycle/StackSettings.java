@@ -1,5 +1,6 @@
 package io.moodleautopilot.core.lifecycle;
 
+import io.moodleautopilot.core.moodleconfig.ApplicationCache;
 import java.util.List;
 
 /**
@@ -11,6 +12,10 @@ import java.util.List;
  *                       holds now; empty when unknown. A new one in production starts the pipeline.
  * @param configRenderDocument the SSM document that re-renders config.php on the web instances;
  *                             empty for none
+ * @param moodleSettingsParameter the operator's Moodle settings document (SSM, JSON); empty for none
+ * @param moodleConfigDocument the SSM document that applies Moodle settings and the application
+ *                             cache on one instance; empty for none (the step is then skipped)
+ * @param applicationCache the stack's application cache for Moodle's MUC; null for none
  */
 public record StackSettings(
         String stackName,
@@ -24,7 +29,10 @@ public record StackSettings(
         String pipelineName,
         String installDetectorRule,
         String releaseVersion,
-        String configRenderDocument) {
+        String configRenderDocument,
+        String moodleSettingsParameter,
+        String moodleConfigDocument,
+        ApplicationCache applicationCache) {
 
     public StackSettings {
         scalingAlarmNames = List.copyOf(scalingAlarmNames);
@@ -32,6 +40,12 @@ public record StackSettings(
         installDetectorRule = installDetectorRule == null ? "" : installDetectorRule.trim();
         releaseVersion = releaseVersion == null ? "" : releaseVersion.trim();
         configRenderDocument = configRenderDocument == null ? "" : configRenderDocument.trim();
+        moodleSettingsParameter = moodleSettingsParameter == null ? "" : moodleSettingsParameter.trim();
+        moodleConfigDocument = moodleConfigDocument == null ? "" : moodleConfigDocument.trim();
+    }
+
+    public boolean appliesMoodleConfig() {
+        return !moodleConfigDocument.isEmpty();
     }
 
     public boolean rendersInstanceConfig() {

@@ -1,5 +1,6 @@
 package io.moodleautopilot.core.lifecycle;
 
+import io.moodleautopilot.core.moodleconfig.ApplicationCache;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,11 @@ public final class StackSettingsLoader {
                 env.getOrDefault("PIPELINE_NAME", ""),
                 env.getOrDefault("INSTALL_DETECTOR_RULE", ""),
                 env.getOrDefault("RELEASE_VERSION", ""),
-                env.getOrDefault("CONFIG_RENDER_DOCUMENT", ""));
+                env.getOrDefault("CONFIG_RENDER_DOCUMENT", ""),
+                env.getOrDefault("MOODLE_SETTINGS_PARAMETER", ""),
+                env.getOrDefault("MOODLE_CONFIG_DOCUMENT", ""),
+                ApplicationCache.fromStack(env.get("APP_CACHE_ENGINE"), env.get("APP_CACHE_ENDPOINT"),
+                        env.get("APP_CACHE_PORT"), env.get("APP_CACHE_TLS")));
     }
 
     private static ProductionLimits productionLimits(Map<String, String> env) {

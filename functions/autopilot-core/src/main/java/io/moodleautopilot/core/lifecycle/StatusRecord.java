@@ -16,10 +16,12 @@ import java.util.List;
  *                                deployed) when this record was written; null when unknown
  * @param configRenderedFor       fingerprint of the session settings the web instances were last
  *                                asked to render into config.php; null when never
+ * @param moodleConfigAppliedFor  fingerprint of the Moodle settings and application cache last
+ *                                applied in Moodle (or of a rejected settings document); null when never
  */
 public record StatusRecord(LifecyclePhase phase, long flagVersion, String pipelineExecutionId,
                            List<String> actions, String trigger, Instant transitionedAt, Instant updatedAt,
-                           String releaseVersion, String configRenderedFor) {
+                           String releaseVersion, String configRenderedFor, String moodleConfigAppliedFor) {
     public StatusRecord {
         actions = List.copyOf(actions);
     }

@@ -1,0 +1,111 @@
+<?php
+// Applies the stack's Moodle settings through Moodle's own API, the way an admin settings page
+// saves them, and only those that differ. Run by apply-moodle-config.sh as the web server's user.
+//
+//   php apply-settings.php --payload=FILE|- [--dirroot=/var/www/moodle]
+//
+// For each setting of the payload ("name" for core, "plugin/name" for a plugin's setting):
+// get_config() gives the current value; only when it differs, set_config() stores the new one and
+// add_to_config_log() records the change, so that it shows in Site administration > Reports >
+// Config changes like a change made in the UI (with "CLI or install" as the user, as for
+// admin/cli scripts). A second run with the same payload changes nothing.
+//
+// Output, one JSON line on standard output:
+//   {"changed": [{"name": ..., "plugin": null|"...", "old": null|"...", "new": "..."}], "unchanged": N}
+// Exit codes: 0 done; 2 bad payload or a setting that config.php forces (nothing changed);
+// 3 Moodle is not installed yet (nothing changed); 1 Moodle failed while writing.
+//
+// Moodle APIs relied on (Moodle 4.4 and 4.5, same signatures):
+// - lib/moodlelib.php: get_config($plugin, $name) returns the value as a string, or false when the
+//   setting does not exist; 'core' (or 'moodle', or empty) means core settings. Settings forced by
+//   config.php come from $CFG->config_php_settings (core) and $CFG->forced_plugin_settings[$plugin].
+// - lib/moodlelib.php: set_config($name, $value, $plugin = null) writes mdl_config (plugin null)
+//   or mdl_config_plugins, with bound parameters, and invalidates the 'core/config' cache.
+// - lib/datalib.php: add_to_config_log($name, $oldvalue, $value, $plugin) inserts mdl_config_log
+//   (userid 0 in CLI) and triggers \core\event\config_log_created; admin_setting::config_write()
+//   (lib/adminlib.php) calls it right after set_config() with the old value normalised to null.
+// - lib/setuplib.php: during_initial_install() is true while the installer runs; $CFG->version is
+//   set once the database is installed.
+
+define('CLI_SCRIPT', true);
+
+require_once(__DIR__ . '/autopilot-lib.php');
+
+const AUTOPILOT_SCRIPT = 'apply-settings';
+
+/**
+ * Reads every current value first and refuses the whole payload if any setting is forced by
+ * config.php (set_config() would store a value that Moodle then ignores), so that nothing is
+ * written unless everything can be; then writes the settings that differ.
+ *
+ * @param array<int, array{name: string, plugin: ?string, value: string}> $settings
+ * @return array{changed: array<int, array>, unchanged: int}
+ */
+function autopilot_apply_settings(array $settings): array {
+    global $CFG;
+
+    $plan = [];
+    foreach ($settings as $setting) {
+        $plugin = $setting['plugin'];
+        $name = $setting['name'];
+        $forced = $plugin === null
+            ? ($CFG->config_php_settings ?? [])
+            : ($CFG->forced_plugin_settings[$plugin] ?? []);
+        if (is_array($forced) && array_key_exists($name, $forced)) {
+            $label = $plugin === null ? $name : "$plugin/$name";
+            autopilot_fail(AUTOPILOT_SCRIPT, "setting '$label' is forced by config.php: no setting was changed",
+                AUTOPILOT_EXIT_BAD_INPUT);
+        }
+        $current = get_config($plugin ?? 'core', $name);
+        $plan[] = $setting + ['current' => $current === false ? false : (string) $current];
+    }
+
+    $changed = [];
+    $unchanged = 0;
+    foreach ($plan as $step) {
+        if (!autopilot_setting_differs($step['current'], $step['value'])) {
+            $unchanged++;
+            continue;
+        }
+        // As admin_setting::config_write(): a setting that did not exist is logged with old value null.
+        $old = $step['current'] === false ? null : $step['current'];
+        try {
+            set_config($step['name'], $step['value'], $step['plugin']);
+            add_to_config_log($step['name'], $old, $step['value'], $step['plugin']);
+        } catch (Throwable $e) {
+            // The settings before this one are applied (and logged); running again finishes the rest.
+            autopilot_fail(AUTOPILOT_SCRIPT, 'Moodle failed after ' . count($changed) . ' change(s): '
+                . get_class($e) . ': ' . $e->getMessage(), 1);
+        }
+        $changed[] = ['name' => $step['name'], 'plugin' => $step['plugin'], 'old' => $old, 'new' => $step['value']];
+    }
+    return ['changed' => $changed, 'unchanged' => $unchanged];
+}
+
+if (isset($_SERVER['REMOTE_ADDR'])) {
+    exit(AUTOPILOT_EXIT_BAD_INPUT);
+}
+
+try {
+    $autopilotoptions = getopt('', ['payload:', 'dirroot:']);
+    $autopilotpayload = autopilot_parse_payload(autopilot_read_payload($autopilotoptions));
+    $autopilotdirroot = autopilot_dirroot($autopilotoptions);
+} catch (autopilot_bad_input $e) {
+    autopilot_fail(AUTOPILOT_SCRIPT, $e->getMessage(), AUTOPILOT_EXIT_BAD_INPUT);
+}
+
+// Anything Moodle prints while it loads or works goes to standard error (autopilot_flush_noise()).
+ob_start();
+// At file scope, as in every Moodle CLI script: config.php and lib/setup.php set Moodle's globals.
+require($autopilotdirroot . '/config.php');
+
+if (during_initial_install() || empty($CFG->version)) {
+    autopilot_fail(AUTOPILOT_SCRIPT, 'Moodle is not installed yet: no setting was changed', AUTOPILOT_EXIT_NOT_INSTALLED);
+}
+
+try {
+    $autopilotresult = autopilot_apply_settings($autopilotpayload['settings']);
+} catch (Throwable $e) {
+    autopilot_fail(AUTOPILOT_SCRIPT, 'Moodle failed before any change: ' . get_class($e) . ': ' . $e->getMessage(), 1);
+}
+autopilot_emit($autopilotresult);

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Applies the stack's Moodle settings and application cache (MUC) configuration on this instance,
+# the Moodle way (Moodle's PHP API, as the web server's user; never SQL). Run as root by SSM Run
+# Command through the document <stack>-moodle-config, whose command is exactly
+#
+#   bash /opt/moodle-autopilot/bundle/scripts/apply-moodle-config.sh '{{ Payload }}'
+#
+# PAYLOAD is base64 (the document's allowedPattern ^[A-Za-z0-9+/]*={0,2}$, checked again here) of
+# the JSON that moodle/autopilot-lib.php describes: {"settings": {...}, "applicationCache": ...}.
+# Its content never becomes shell code or an argument: it is decoded into a 0600 file and reaches
+# PHP on standard input. moodle/apply-settings.php applies the settings that differ, then
+# moodle/configure-muc.php the application cache; both validate the whole payload before their
+# first write, and a second run with the same payload changes nothing.
+#
+# Standard output ends with ONE line of JSON:
+#   {"settings": <apply-settings.php's line>, "applicationCache": <configure-muc.php's line, or null>}
+# Exit codes: 0 done; 2 bad argument or payload; 3 Moodle not installed; 4 the cache server is not
+# usable; 1 anything else. Progress goes to stderr and the autopilot log (never a setting's value).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DEFAULT_DIRROOT="${DEFAULT_DIRROOT:-/var/www/moodle}"
+B64_PATTERN='^[A-Za-z0-9+/]*={0,2}$'
+
+bad_input() {
+  log "ERROR: $*"
+  exit 2
+}
+
+# The argument first, before anything else runs: an argument that is not plain base64 is refused
+# without being decoded, logged or passed anywhere.
+[ $# -eq 1 ] || bad_input "expected exactly one argument (the base64 payload), got $#"
+[[ $1 =~ $B64_PATTERN ]] || bad_input "the payload argument is not base64 (^[A-Za-z0-9+/]*={0,2}\$)"
+[ -n "$1" ] || bad_input "the payload argument is empty"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+chmod 0700 "$work"
+payload="$work/payload.json"
+( umask 077 && : >"$payload" )
+# A here-string: the payload goes to base64 through a file descriptor, never through an argv.
+base64 -d <<<"$1" >"$payload" 2>/dev/null || bad_input "the payload argument does not decode as base64"
+chmod 0600 "$payload"
+
+# Moodle's directory: the site configuration's dirroot, as render-config.sh finds it; the
+# symlink's default place when the site configuration cannot be read.
+load_instance_env
+if site_json=$(fetch_site_config 2>"$work/site.err"); then
+  dirroot=$(json_get "$site_json" dirroot)
+else
+  log "WARNING: cannot read the site configuration $(site_config_parameter) ($(head -c 500 "$work/site.err" | tr -s "\n" " ")): using $DEFAULT_DIRROOT"
+  dirroot=$DEFAULT_DIRROOT
+fi
+[ -f "$dirroot/config.php" ] || die "Moodle's config.php is not in $dirroot"
+
+# Every Moodle CLI runs as the web server's user (files it creates in dataroot, such as
+# muc/config.php, must stay the web server's). Already that user (a test): run directly.
+as_web_user() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "$WEB_USER" -- "$PHP_BIN" "$@"
+  elif [ "$(id -un)" = "$WEB_USER" ]; then
+    "$PHP_BIN" "$@"
+  else
+    die "must run as root (or as $WEB_USER)"
+  fi
+}
+
+# run_php NAME SCRIPT: runs moodle/SCRIPT with the payload on stdin; its result line goes to
+# $work/NAME.json, its messages to the log. Exits with the script's own code when it fails.
+run_php() {
+  local name="$1" script="$2" rc=0
+  as_web_user "$script" --payload=- --dirroot="$dirroot" <"$payload" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  while IFS= read -r line; do
+    log "$name: $line"
+  done < <(head -c 4000 "$work/$name.err")
+  if [ "$rc" -ne 0 ]; then
+    log "ERROR: $name failed (exit $rc)"
+    exit "$rc"
+  fi
+  # The last line is the result; anything before it is not ours (Moodle printing on stdout).
+  tail -n 1 "$work/$name.out" >"$work/$name.json"
+  jq -e 'type == "object" or type == "null"' "$work/$name.json" >/dev/null 2>&1 \
+    || die "$name printed no JSON result"
+}
+
+# One run at a time on this instance (a retried command can overlap the first).
+mkdir -p "$AUTOPILOT_STATE"
+exec 9>"$AUTOPILOT_STATE/moodle-config.lock"
+flock -w 300 9 || die "another run still holds $AUTOPILOT_STATE/moodle-config.lock"
+
+cd /
+log "applying the Moodle settings and the application cache configuration to $dirroot"
+run_php settings "$BUNDLE_DIR/moodle/apply-settings.php"
+jq -e 'type == "object" and (.changed | type == "array") and (.unchanged | type == "number")' \
+  "$work/settings.json" >/dev/null || die "apply-settings printed an unexpected result"
+log "settings: $(jq -r '[.changed[] | if .plugin then "\(.plugin)/\(.name)" else .name end] as $c
+  | "\($c | length) changed\(if ($c | length) > 0 then " (" + ($c | join(", ")) + ")" else "" end), \(.unchanged) unchanged"' \
+  "$work/settings.json")"
+
+run_php muc "$BUNDLE_DIR/moodle/configure-muc.php"
+log "application cache: $(jq -r 'if . == null then "not configured by the stack (left as it is)"
+  else "\(.plugin) store \(.store): \(if .changed then (.actions | join(", ")) else "unchanged" end)" end' "$work/muc.json")"
+
+jq -c -n --slurpfile s "$work/settings.json" --slurpfile a "$work/muc.json" \
+  '{settings: $s[0], applicationCache: $a[0]}'

@@ -1,0 +1,56 @@
+package io.moodleautopilot.core.moodleconfig;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Applies the stack's Moodle settings and application cache through Moodle's own APIs, by running
+ * the bundle's scripts on one healthy web instance (Moodle's config and cache configuration live in
+ * the shared database and dataroot, so one instance applies them for all).
+ */
+public final class MoodleConfigService {
+    private final MoodleConfigPorts.WebInstances instances;
+    private final MoodleConfigPorts.RunCommand runCommand;
+    private final Duration bound;
+
+    public MoodleConfigService(MoodleConfigPorts.WebInstances instances, MoodleConfigPorts.RunCommand runCommand,
+                               Duration bound) {
+        this.instances = instances;
+        this.runCommand = runCommand;
+        this.bound = bound;
+    }
+
+    public MoodleConfigOutcome apply(ConfigPayload payload) {
+        Optional<String> instance = instances.healthyInstance();
+        if (instance.isEmpty()) {
+            return new MoodleConfigOutcome(MoodleConfigOutcome.Status.NO_INSTANCE, null, null, List.of(),
+                    "no InService, healthy web instance yet");
+        }
+        MoodleConfigPorts.CommandResult r = runCommand.run(instance.get(), payload.base64(), bound);
+        if (r.stillRunning()) {
+            return new MoodleConfigOutcome(MoodleConfigOutcome.Status.TIMED_OUT, instance.get(), r.commandId(),
+                    List.of(), "still running after " + bound.toSeconds() + " s");
+        }
+        if (!r.succeeded()) {
+            return new MoodleConfigOutcome(MoodleConfigOutcome.Status.FAILED, instance.get(), r.commandId(),
+                    List.of(), r.status() + ": " + lastLine(r.stderr()));
+        }
+        Optional<List<String>> changes = ScriptReport.changes(r.stdout());
+        if (changes.isEmpty()) {
+            return new MoodleConfigOutcome(MoodleConfigOutcome.Status.FAILED, instance.get(), r.commandId(),
+                    List.of(), "the scripts printed no report");
+        }
+        return new MoodleConfigOutcome(MoodleConfigOutcome.Status.APPLIED, instance.get(), r.commandId(),
+                changes.get(), changes.get().isEmpty() ? "no change" : changes.get().size() + " change(s)");
+    }
+
+    private static String lastLine(String text) {
+        if (text == null || text.isBlank()) {
+            return "no error output";
+        }
+        String[] lines = text.strip().split("\n");
+        String last = lines[lines.length - 1];
+        return last.length() > 200 ? last.substring(0, 200) + "..." : last;
+    }
+}

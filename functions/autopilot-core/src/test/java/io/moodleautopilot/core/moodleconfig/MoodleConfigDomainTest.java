@@ -1,0 +1,121 @@
+package io.moodleautopilot.core.moodleconfig;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moodleautopilot.core.lifecycle.ConfigurationException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MoodleConfigDomainTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @Test
+    void aDocumentTakesCoreAndPluginSettingsWithStringsNumbersAndBooleans() {
+        SettingsDocument d = SettingsDocument.parse(
+                "{\"cronclionly\": true, \"maxbytes\": 1048576, \"auth_ldap/host_url\": \"ldaps://x\", \"debug\": \"0\"}");
+
+        assertThat(d.settings()).containsExactly(Map.entry("auth_ldap/host_url", "ldaps://x"),
+                Map.entry("cronclionly", "1"), Map.entry("debug", "0"), Map.entry("maxbytes", "1048576"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"Upper\": \"x\"}", "{\"a/b/c\": \"x\"}", "{\"x; rm -rf\": \"x\"}", "{\"/name\": \"x\"}",
+            "{\"name\": null}", "{\"name\": [1]}", "{\"name\": {\"a\": 1}}", "[]", "not json", "\"text\""})
+    void aBadDocumentIsRejectedWhole(String json) {
+        assertThatThrownBy(() -> SettingsDocument.parse(json)).isInstanceOf(ConfigurationException.class);
+    }
+
+    @Test
+    void thePayloadCarriesEveryValueByteForByteInBase64Only() throws Exception {
+        String hostile = "it's \"q\" $(touch x) `id` \\ \n ?> é 漢";
+        ConfigPayload p = ConfigPayload.of(new SettingsDocument(Map.of("note", hostile)),
+                new ApplicationCache("redis", "app.cache.amazonaws.com", 6379, true));
+
+        assertThat(p.base64()).matches("[A-Za-z0-9+/]*={0,2}");
+        var decoded = MAPPER.readTree(new String(Base64.getDecoder().decode(p.base64()), StandardCharsets.UTF_8));
+        assertThat(decoded.path("settings").path("note").asText()).isEqualTo(hostile);
+        assertThat(decoded.path("applicationCache").path("tls").asBoolean()).isTrue();
+    }
+
+    @Test
+    void theFingerprintFollowsTheContent() {
+        SettingsDocument a = new SettingsDocument(Map.of("x", "1"));
+        ApplicationCache cache = new ApplicationCache("redis", "h", 6379, true);
+        assertThat(ConfigPayload.of(a, cache).fingerprint()).isEqualTo(ConfigPayload.of(a, cache).fingerprint());
+        assertThat(ConfigPayload.of(a, cache).fingerprint())
+                .isNotEqualTo(ConfigPayload.of(new SettingsDocument(Map.of("x", "2")), cache).fingerprint())
+                .isNotEqualTo(ConfigPayload.of(a, null).fingerprint());
+    }
+
+    @Test
+    void theStacksCacheEnginesMapToMoodlesStorePlugins() {
+        assertThat(ApplicationCache.fromStack("none", "", "", "true")).isNull();
+        assertThat(ApplicationCache.fromStack("valkey", "h", "6379", "true"))
+                .isEqualTo(new ApplicationCache("redis", "h", 6379, true));
+        assertThat(ApplicationCache.fromStack("serverless", "h", "", "false"))
+                .isEqualTo(new ApplicationCache("redis", "h", 6379, true));
+        assertThat(ApplicationCache.fromStack("memcached", "h", "", "false"))
+                .isEqualTo(new ApplicationCache("memcached", "h", 11211, false));
+        assertThatThrownBy(() -> ApplicationCache.fromStack("redis", "", "6379", "true"))
+                .isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> ApplicationCache.fromStack("memcached", "h", "", "true"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("cannot use TLS");
+    }
+
+    @Test
+    void theScriptsReportBecomesOneLinePerChange() {
+        String out = "applying\n{\"settings\":{\"changed\":[{\"name\":\"forcelogin\",\"plugin\":null,\"old\":\"0\",\"new\":\"1\"},"
+                + "{\"name\":\"host_url\",\"plugin\":\"auth_ldap\",\"old\":null,\"new\":\"" + "x".repeat(60) + "\"}],"
+                + "\"unchanged\":3},\"applicationCache\":{\"changed\":true,\"store\":\"autopilot_application\","
+                + "\"plugin\":\"redis\",\"actions\":[\"store added\",\"application mode mapped\"]}}\n";
+
+        assertThat(ScriptReport.changes(out)).contains(List.of(
+                "set forcelogin: '0' -> '1'",
+                "set auth_ldap/host_url: (unset) -> '" + "x".repeat(40) + "...'",
+                "application cache autopilot_application (redis): store added; application mode mapped"));
+        assertThat(ScriptReport.changes("")).isEmpty();
+        assertThat(ScriptReport.changes("PHP Warning: something\n")).isEmpty();
+    }
+
+    @Test
+    void theServiceReportsEachWayARunCanEnd() {
+        List<String> sent = new ArrayList<>();
+        MoodleConfigPorts.WebInstances one = () -> Optional.of("i-1");
+        ConfigPayload payload = ConfigPayload.of(SettingsDocument.empty(), null);
+
+        assertThat(new MoodleConfigService(Optional::empty, (i, p, b) -> {
+            sent.add(i);
+            return null;
+        }, Duration.ofSeconds(1)).apply(payload).status()).isEqualTo(MoodleConfigOutcome.Status.NO_INSTANCE);
+        assertThat(sent).isEmpty();
+
+        assertThat(service(one, new MoodleConfigPorts.CommandResult("c", "Waiting", "", "")).apply(payload).status())
+                .isEqualTo(MoodleConfigOutcome.Status.TIMED_OUT);
+        MoodleConfigOutcome failed = service(one, new MoodleConfigPorts.CommandResult("c", "Failed", "", "a\nexit 3: not installed"))
+                .apply(payload);
+        assertThat(failed.status()).isEqualTo(MoodleConfigOutcome.Status.FAILED);
+        assertThat(failed.detail()).isEqualTo("Failed: exit 3: not installed");
+        assertThat(service(one, new MoodleConfigPorts.CommandResult("c", "Success", "no json", "")).apply(payload).detail())
+                .isEqualTo("the scripts printed no report");
+        MoodleConfigOutcome ok = service(one, new MoodleConfigPorts.CommandResult("c", "Success",
+                "{\"settings\":{\"changed\":[],\"unchanged\":2},\"applicationCache\":null}", "")).apply(payload);
+        assertThat(ok.applied()).isTrue();
+        assertThat(ok.changes()).isEmpty();
+        assertThat(ok.instanceId()).isEqualTo("i-1");
+    }
+
+    private static MoodleConfigService service(MoodleConfigPorts.WebInstances instances,
+                                               MoodleConfigPorts.CommandResult result) {
+        return new MoodleConfigService(instances, (i, p, b) -> result, Duration.ofSeconds(1));
+    }
+}

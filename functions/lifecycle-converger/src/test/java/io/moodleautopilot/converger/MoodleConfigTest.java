@@ -1,0 +1,207 @@
+package io.moodleautopilot.converger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.moodleautopilot.testbed.AwsCallRecorder;
+import io.moodleautopilot.testbed.AwsGateway;
+import io.moodleautopilot.testbed.CodePipelineStandIn;
+import io.moodleautopilot.testbed.ConvergerStack;
+import io.moodleautopilot.testbed.MotoExtension;
+import io.moodleautopilot.testbed.MotoServer;
+import io.moodleautopilot.testbed.WireMockExtension;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+
+/**
+ * Moodle's own configuration once the site is installed: the settings document and the
+ * application cache, sent by Run Command to one healthy web instance, with the result (the
+ * Moodle-side scripts' report) recorded in the status. moto runs no script on an instance, so the
+ * instance's answer to GetCommandInvocation is the one the bundle's scripts print, given in SSM's
+ * JSON protocol by the gateway.
+ */
+@ExtendWith({MotoExtension.class, WireMockExtension.class})
+class MoodleConfigTest {
+    private static final String REPORT = "{\"settings\":{\"changed\":[{\"name\":\"cronclionly\",\"plugin\":null,"
+            + "\"old\":\"0\",\"new\":\"1\"},{\"name\":\"host_url\",\"plugin\":\"auth_ldap\",\"old\":null,"
+            + "\"new\":\"ldaps://ldap.example.edu\"}],\"unchanged\":5},\"applicationCache\":{\"changed\":true,"
+            + "\"store\":\"autopilot_application\",\"plugin\":\"redis\",\"actions\":[\"store added\","
+            + "\"application mode mapped\",\"application caches purged\"]}}";
+    private static final String UNCHANGED = "{\"settings\":{\"changed\":[],\"unchanged\":7},"
+            + "\"applicationCache\":{\"changed\":false,\"store\":\"autopilot_application\",\"plugin\":\"redis\",\"actions\":[]}}";
+
+    private ConvergerStack stack;
+    private AwsGateway gateway;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void installedSite(CodePipelineStandIn pipelines, AwsGateway gateway) {
+        this.gateway = gateway;
+        stack = new ConvergerStack("moodle").create();
+        pipelines.createPipeline(stack.pipeline);
+        env = new HashMap<>(stack.functionEnvironment());
+        env.put("MOODLE_CONFIG_WAIT_SECONDS", "3");
+    }
+
+    @Test
+    void enteringProductionAppliesTheDeclaredSettingsAndTheApplicationCacheOnOneInstance() throws Exception {
+        answer("Success", REPORT, "");
+        stack.setFlag("Yes");
+
+        var recorded = AwsCallRecorder.record(() ->
+                Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json")));
+        var entered = recorded.value();
+
+        assertThat(stack.moodleConfigCommands()).hasSize(1);
+        // One instance: the lowest id among the InService, healthy ones.
+        assertThat(recorded.calls()).filteredOn(c -> c.action().equals("ssm:SendCommand")
+                        && c.resources().get(0).endsWith(":document/" + stack.moodleConfigDocument()))
+                .singleElement().extracting(c -> c.resources().subList(1, c.resources().size()))
+                .isEqualTo(java.util.List.of("arn:aws:ec2:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT
+                        + ":instance/" + stack.instances().get(0)));
+        // The Moodle configuration step costs three calls: the group's instances, the command, its result.
+        assertThat(recorded.calls()).extracting(c -> c.action()).containsSubsequence(
+                "autoscaling:DescribeAutoScalingGroups", "ssm:SendCommand", "ssm:GetCommandInvocation");
+        JsonNode payload = Invocations.MAPPER.readTree(stack.moodleConfigCommands().get(0));
+        assertThat(payload.path("settings").path("cronclionly").asText()).isEqualTo("1");
+        assertThat(payload.path("settings").path("pathtophp").asText()).isEqualTo("/usr/bin/php");
+        assertThat(payload.path("applicationCache").path("engine").asText()).isEqualTo("redis");
+        assertThat(payload.path("applicationCache").path("host").asText()).isEqualTo("app.abc123.cache.amazonaws.com");
+        assertThat(payload.path("applicationCache").path("tls").asBoolean()).isTrue();
+        assertThat(entered.result().path("actions").toString())
+                .contains("set cronclionly: '0' -> '1'")
+                .contains("set auth_ldap/host_url: (unset) -> 'ldaps://ldap.example.edu'")
+                .contains("application cache autopilot_application (redis): store added");
+        assertThat(status().path("moodleConfigAppliedFor").asText()).isNotEmpty();
+    }
+
+    @Test
+    void anUnchangedDocumentSendsNothingAgain() {
+        answer("Success", REPORT, "");
+        stack.setFlag("Yes");
+        Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+
+        var schedule = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+        var replay = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+
+        assertThat(schedule.outcome()).isEqualTo("NO_CHANGE");
+        assertThat(replay.outcome()).isEqualTo("ALREADY_APPLIED");
+        assertThat(stack.moodleConfigCommands()).hasSize(1);
+    }
+
+    @Test
+    void aChangedDocumentIsAppliedOnItsChangeEventAndNoValueCanBreakOut() throws Exception {
+        answer("Success", REPORT, "");
+        stack.setFlag("Yes");
+        Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        String hostile = "it's \"quoted\" $(touch /tmp/x) `id` \\ back\nnew line ?> é 漢";
+        stack.setSettings(Invocations.MAPPER.createObjectNode().put("sitename_note", hostile)
+                .put("auth_ldap/host_url", "ldaps://ldap.example.edu").put("debugdisplay", false).toString());
+        answer("Success", UNCHANGED, "");
+
+        var changed = Invocations.invoke(Invocations.handler(env), Invocations.event("moodle-settings-change.json"));
+
+        assertThat(changed.outcome()).isEqualTo("APPLIED");
+        assertThat(stack.moodleConfigCommands()).hasSize(2);
+        JsonNode settings = Invocations.MAPPER.readTree(stack.moodleConfigCommands().get(1)).path("settings");
+        assertThat(settings.path("sitename_note").asText()).isEqualTo(hostile);
+        assertThat(settings.path("debugdisplay").asText()).isEqualTo("0");
+        assertThat(changed.result().path("actions").toString()).contains("no change");
+    }
+
+    @Test
+    void aFailedRunIsReportedAndTriedAgainByTheNextConverge() {
+        answer("Failed", "", "PHP Fatal error: Moodle is not installed");
+        stack.setFlag("Yes");
+
+        var entered = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        answer("Success", UNCHANGED, "");
+        var next = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+
+        assertThat(entered.result().path("actions").toString())
+                .contains("not applied").contains("Failed: PHP Fatal error: Moodle is not installed");
+        assertThat(next.result().path("actions").toString()).contains("applied on");
+        assertThat(stack.moodleConfigCommands()).hasSize(2);
+    }
+
+    @Test
+    void aRunThatOutlivesTheWaitIsLeftForTheNextConverge() {
+        answer("InProgress", "", "");
+        stack.setFlag("Yes");
+
+        var entered = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+
+        assertThat(entered.outcome()).isEqualTo("APPLIED");
+        assertThat(entered.result().path("actions").toString()).contains("still running after 3 s");
+        assertThat(stack.limits()).isEqualTo("2/4/2");
+    }
+
+    @Test
+    void withoutAHealthyInstanceItWaitsAndAppliesOnceOneIsReady() {
+        answer("Success", REPORT, "");
+        stack.setFlag("Yes");
+        Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        stack.instances().forEach(i -> setHealth(i, "Unhealthy"));
+        stack.setSettings("{\"cronclionly\": \"1\", \"forcelogin\": \"1\"}");
+
+        var waiting = Invocations.invoke(Invocations.handler(env), Invocations.event("moodle-settings-change.json"));
+        assertThat(waiting.result().path("actions").toString()).contains("waiting: no InService, healthy web instance");
+        assertThat(stack.moodleConfigCommands()).hasSize(1);
+
+        String ready = stack.instances().get(1);
+        setHealth(ready, "Healthy");
+        var later = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+
+        assertThat(later.result().path("actions").toString()).contains("applied on " + ready);
+        assertThat(stack.moodleConfigCommands()).hasSize(2);
+    }
+
+    @Test
+    void aBadDocumentIsReportedOnceAndTheRestOfTheStackStillConverges() {
+        stack.setSettings("{\"Not A Name\": \"x\"}");
+        stack.setFlag("Yes");
+
+        var entered = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        var schedule = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+
+        assertThat(entered.result().path("actions").toString()).contains("document rejected").contains("Not A Name");
+        assertThat(stack.limits()).isEqualTo("2/4/2");
+        assertThat(schedule.outcome()).isEqualTo("NO_CHANGE");
+        assertThat(stack.moodleConfigCommands()).isEmpty();
+    }
+
+    @Test
+    void installModeSendsNothing() {
+        var installing = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+
+        assertThat(installing.result().path("actions").toString()).doesNotContain("Moodle settings");
+        assertThat(stack.moodleConfigCommands()).isEmpty();
+    }
+
+    /** The instance's answer, as SSM's GetCommandInvocation returns it (JSON protocol). */
+    private void answer(String status, String stdout, String stderr) {
+        var body = Invocations.MAPPER.createObjectNode()
+                .put("CommandId", "00000000-0000-0000-0000-000000000000")
+                .put("InstanceId", "i-00000000")
+                .put("DocumentName", stack.moodleConfigDocument())
+                .put("Status", status)
+                .put("StatusDetails", status)
+                .put("StandardOutputContent", stdout)
+                .put("StandardErrorContent", stderr);
+        gateway.respond("GetCommandInvocation", 200, "application/x-amz-json-1.1", body.toString(), 100);
+    }
+
+    private static void setHealth(String instance, String health) {
+        try (AutoScalingClient asg = AwsCallRecorder.unrecorded(AutoScalingClient.builder())) {
+            asg.setInstanceHealth(r -> r.instanceId(instance).healthStatus(health));
+        }
+    }
+
+    private JsonNode status() throws Exception {
+        return Invocations.MAPPER.readTree(stack.parameter(stack.statusParameter()));
+    }
+}

@@ -1,0 +1,57 @@
+package io.moodleautopilot.testbed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Request;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import java.io.IOException;
+import java.util.UUID;
+
+/**
+ * Covers a moto 5.2.1 gap: Run Command runs nothing on an instance, and GetCommandInvocation answers
+ * Success with empty output. This stand-in answers GetCommandInvocation (SSM's JSON 1.1 protocol,
+ * {@code X-Amz-Target: AmazonSSM.GetCommandInvocation}) as an instance that ran the stack's Moodle
+ * configuration scripts and found nothing to change: their report on the last line of stdout. A
+ * test that needs another answer (a change, a failure, a command still running) gives it with
+ * {@link AwsGateway#respond}, which comes first.
+ */
+public final class RunCommandStandIn implements StandIn {
+    static final String TARGET = "AmazonSSM.GetCommandInvocation";
+    /** What bundle/files/scripts/apply-moodle-config.sh prints when Moodle already has it all. */
+    public static final String NOTHING_TO_CHANGE =
+            "{\"settings\":{\"changed\":[],\"unchanged\":0},\"applicationCache\":null}";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @Override
+    public boolean handles(String operation, Request request) {
+        return TARGET.equals(request.getHeader("X-Amz-Target"));
+    }
+
+    @Override
+    public ResponseDefinition answer(String operation, Request request) {
+        JsonNode in;
+        try {
+            in = MAPPER.readTree(request.getBodyAsString());
+        } catch (IOException e) {
+            return json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
+        }
+        ObjectNode out = MAPPER.createObjectNode()
+                .put("CommandId", in.path("CommandId").asText())
+                .put("InstanceId", in.path("InstanceId").asText())
+                .put("Status", "Success")
+                .put("StatusDetails", "Success")
+                .put("ResponseCode", 0)
+                .put("StandardOutputContent", "applying Moodle settings\n" + NOTHING_TO_CHANGE + "\n")
+                .put("StandardErrorContent", "");
+        return json(200, out.toString());
+    }
+
+    private static ResponseDefinition json(int status, String body) {
+        return new ResponseDefinitionBuilder().withStatus(status)
+                .withHeader("Content-Type", "application/x-amz-json-1.1")
+                .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
+                .withBody(body).build();
+    }
+}
