@@ -92,16 +92,16 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         }
         Invocation invocation = InvocationParser.parse(payload, settings.setupFlagParameter(),
                 settings.moodleSettingsParameter());
-        SsmMoodleConfigCommand runCommand = new SsmMoodleConfigCommand(clients.ssm(), clients.autoScaling(),
-                settings.moodleConfigDocument(), settings.webGroupName());
+        AutoScalingWebGroup webGroup = new AutoScalingWebGroup(clients.autoScaling(), settings.webGroupName());
+        SsmMoodleConfigCommand runCommand = new SsmMoodleConfigCommand(clients.ssm(), settings.moodleConfigDocument());
         ConvergeService service = new ConvergeService(settings,
                 new SsmLifecycleStore(clients.ssm(), settings),
-                new AutoScalingWebGroup(clients.autoScaling(), settings.webGroupName()),
+                webGroup,
                 new CloudWatchScalingAlarms(clients.cloudWatch(), settings.scalingAlarmNames()),
                 new CodePipelineStarter(clients.codePipeline(), settings.pipelineName()),
                 new EventBridgeSchedule(clients.eventBridge(), settings.installDetectorRule()),
                 new SsmConfigRender(clients.ssm(), settings.configRenderDocument(), settings.webGroupName()),
-                new MoodleConfigService(runCommand, runCommand, moodleConfigWait())::apply,
+                new MoodleConfigService(webGroup, runCommand, moodleConfigWait())::apply,
                 clock);
         return switch (invocation) {
             case Invocation.Rejected r -> rejected(r, stack);

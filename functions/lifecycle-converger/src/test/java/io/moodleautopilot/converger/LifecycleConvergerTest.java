@@ -59,9 +59,9 @@ class LifecycleConvergerTest {
         assertThat(status.path("pipelineExecutionId").asText()).isEqualTo(pipelines.executions().get(0).split(":")[1]);
         // Pipeline, group, alarms, session settings, and Moodle's own configuration on one instance.
         assertThat(status.path("actions")).hasSize(5);
-        // 8 for the lifecycle (3 reads, 5 writes) and 3 for Moodle's configuration (instances,
-        // command, result; MoodleConfigTest), the command having ended at the first look.
-        assertThat(first.calls()).hasSizeLessThanOrEqualTo(11);
+        // 8 for the lifecycle (3 reads, 5 writes) and 2 for Moodle's configuration (command, result;
+        // MoodleConfigTest), the command having ended at the first look.
+        assertThat(first.calls()).hasSizeLessThanOrEqualTo(10);
         assertThat(first.value().metrics()).contains("ConvergeApplied");
 
         var replay = AwsCallRecorder.record(() -> Invocations.invoke(handler, Invocations.event("parameter-store-change.json")));

@@ -4,15 +4,11 @@ import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.moodleconfig.MoodleConfigPorts;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
-import software.amazon.awssdk.services.autoscaling.model.Instance;
-import software.amazon.awssdk.services.autoscaling.model.LifecycleState;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
 import software.amazon.awssdk.services.ssm.model.InvalidDocumentException;
@@ -20,35 +16,18 @@ import software.amazon.awssdk.services.ssm.model.InvocationDoesNotExistException
 
 /**
  * Runs the stack's Moodle configuration document on one web instance (Run Command) and waits for
- * its result; picks the instance from the Auto Scaling group.
+ * its result.
  */
-public final class SsmMoodleConfigCommand implements MoodleConfigPorts.RunCommand, MoodleConfigPorts.WebInstances {
+public final class SsmMoodleConfigCommand implements MoodleConfigPorts.RunCommand {
     static final Set<String> ENDED = Set.of("Success", "Failed", "TimedOut", "Cancelled", "Undeliverable", "Terminated");
     static final Duration POLL = Duration.ofSeconds(2);
 
     private final Supplier<SsmClient> ssm;
-    private final Supplier<AutoScalingClient> autoScaling;
     private final String documentName;
-    private final String webGroupName;
 
-    public SsmMoodleConfigCommand(Supplier<SsmClient> ssm, Supplier<AutoScalingClient> autoScaling,
-                                  String documentName, String webGroupName) {
+    public SsmMoodleConfigCommand(Supplier<SsmClient> ssm, String documentName) {
         this.ssm = ssm;
-        this.autoScaling = autoScaling;
         this.documentName = documentName;
-        this.webGroupName = webGroupName;
-    }
-
-    @Override
-    public Optional<String> healthyInstance() {
-        // The lowest id among the InService and Healthy ones: the same instance on every converge
-        // while it lives, so a retry lands where the last attempt ran.
-        return autoScaling.get().describeAutoScalingGroups(r -> r.autoScalingGroupNames(webGroupName))
-                .autoScalingGroups().stream()
-                .flatMap(g -> g.instances().stream())
-                .filter(i -> i.lifecycleState() == LifecycleState.IN_SERVICE && "Healthy".equalsIgnoreCase(i.healthStatus()))
-                .map(Instance::instanceId)
-                .min(Comparator.naturalOrder());
     }
 
     @Override
