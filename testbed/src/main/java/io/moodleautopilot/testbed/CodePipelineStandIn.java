@@ -2,7 +2,6 @@ package io.moodleautopilot.testbed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import java.io.IOException;
@@ -54,11 +53,11 @@ public final class CodePipelineStandIn implements StandIn {
         try {
             body = MAPPER.readTree(request.getBodyAsString());
         } catch (IOException e) {
-            return json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
+            return StandIn.json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
         }
         String name = body.path("name").asText("");
         if (!pipelines.contains(name)) {
-            return json(400, "{\"__type\":\"PipelineNotFoundException\",\"message\":\"Account '" + MotoServer.ACCOUNT
+            return StandIn.json(400, "{\"__type\":\"PipelineNotFoundException\",\"message\":\"Account '" + MotoServer.ACCOUNT
                     + "' does not have a pipeline with name '" + name.replace("\"", "") + "'\"}");
         }
         String token = body.path("clientRequestToken").asText(UUID.randomUUID().toString());
@@ -67,14 +66,7 @@ public final class CodePipelineStandIn implements StandIn {
             executions.add(name + ":" + fresh);
             return fresh;
         });
-        return json(200, "{\"pipelineExecutionId\":\"" + id + "\"}");
+        return StandIn.json(200, "{\"pipelineExecutionId\":\"" + id + "\"}");
     }
 
-    private static ResponseDefinition json(int status, String body) {
-        return new ResponseDefinitionBuilder().withStatus(status)
-                .withHeader("Content-Type", "application/x-amz-json-1.1")
-                .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
-                .withBody(body)
-                .build();
-    }
 }

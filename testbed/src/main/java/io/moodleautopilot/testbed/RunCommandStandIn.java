@@ -3,11 +3,9 @@ package io.moodleautopilot.testbed;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import java.io.IOException;
-import java.util.UUID;
 
 /**
  * Covers a moto 5.2.1 gap: Run Command runs nothing on an instance, and GetCommandInvocation answers
@@ -35,7 +33,7 @@ public final class RunCommandStandIn implements StandIn {
         try {
             in = MAPPER.readTree(request.getBodyAsString());
         } catch (IOException e) {
-            return json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
+            return StandIn.json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
         }
         ObjectNode out = MAPPER.createObjectNode()
                 .put("CommandId", in.path("CommandId").asText())
@@ -45,13 +43,7 @@ public final class RunCommandStandIn implements StandIn {
                 .put("ResponseCode", 0)
                 .put("StandardOutputContent", "applying Moodle settings\n" + NOTHING_TO_CHANGE + "\n")
                 .put("StandardErrorContent", "");
-        return json(200, out.toString());
+        return StandIn.json(200, out.toString());
     }
 
-    private static ResponseDefinition json(int status, String body) {
-        return new ResponseDefinitionBuilder().withStatus(status)
-                .withHeader("Content-Type", "application/x-amz-json-1.1")
-                .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
-                .withBody(body).build();
-    }
 }
