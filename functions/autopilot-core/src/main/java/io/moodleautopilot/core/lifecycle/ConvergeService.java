@@ -120,19 +120,8 @@ public final class ConvergeService {
             store.publishSessionConfig(desired.sessionConfig());
             actions.add("session handler " + desired.sessionConfig().handlerClass() + " published");
         }
-        // config.php on the running instances must follow the published settings. A deployment
-        // started above renders it on every instance (its AfterInstall hook runs minutes after this
-        // publication), so the command is only sent when nothing is being deployed. The status
-        // records what was asked for, so a failed send is retried by the next converge.
-        String sessionFingerprint = desired.sessionConfig().fingerprint();
-        String renderedFor = status.map(StatusRecord::configRenderedFor).orElse(null);
-        if (settings.rendersInstanceConfig() && !sessionFingerprint.equals(renderedFor)) {
-            if (!deploying) {
-                String command = instanceConfig.rerender();
-                actions.add("config.php re-render sent to the web instances: command " + command);
-            }
-            renderedFor = sessionFingerprint;
-        }
+        String renderedFor = renderInstanceConfig(desired.sessionConfig(),
+                status.map(StatusRecord::configRenderedFor).orElse(null), deploying, actions);
 
         String release = settings.hasRelease() ? settings.releaseVersion() : status.map(StatusRecord::releaseVersion)
                 .orElse(null);
@@ -156,6 +145,27 @@ public final class ConvergeService {
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
                 actions.isEmpty() ? "already converged" : "converged to " + phase);
+    }
+
+    /**
+     * config.php on the running instances must follow the published session settings. A deployment
+     * started by this converge renders it on every instance (its AfterInstall hook runs minutes
+     * after the publication), so the command is only sent when nothing is being deployed. The status
+     * records what was asked for, so a failed send is retried by the next converge.
+     *
+     * @return the fingerprint to record
+     */
+    private String renderInstanceConfig(SessionConfig published, String renderedFor, boolean deploying,
+                                        List<String> actions) {
+        String fingerprint = published.fingerprint();
+        if (!settings.rendersInstanceConfig() || fingerprint.equals(renderedFor)) {
+            return renderedFor;
+        }
+        if (!deploying) {
+            String command = instanceConfig.rerender();
+            actions.add("config.php re-render sent to the web instances: command " + command);
+        }
+        return fingerprint;
     }
 
     /**
