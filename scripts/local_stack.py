@@ -622,24 +622,13 @@ def stage_release(request_type, archive):
     props = {k: v for k, v in translated["Resources"]["MoodleSource"]["Properties"].items()
              if k not in ("ServiceToken", "BundleVersion")}
     props = resolver(props)
-    answers = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
-    threading.Thread(target=answers.serve_forever, daemon=True).start()
     props.update(ReleaseUrl=f"http://127.0.0.1:{release_server_port()}/{archive}", BundleVersion="local")
     event = {"RequestType": request_type, "ServiceToken": "local", "LogicalResourceId": "MoodleSource",
-             "ResponseURL": f"http://127.0.0.1:{answers.server_port}/cfn-response",
-             "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/local",
              "RequestId": str(uuid.uuid4()), "ResourceType": "Custom::MoodleSource", "ResourceProperties": props}
     if request_type == "Update":
         event["PhysicalResourceId"] = f"{STACK}-moodle-source"
         event["OldResourceProperties"] = props
-    path = STATE / "event-moodle-source.json"
-    path.write_text(json.dumps(event))
-    ResponseReceiver.answers.clear()
-    try:
-        result, _ = invoke("MoodleSourceFunction", path, quiet=True)
-    finally:
-        answers.shutdown()
-    answer = ResponseReceiver.answers[0] if ResponseReceiver.answers else {}
+    result, answer = run_custom_resource("MoodleSourceFunction", event, "event-moodle-source.json")
     version = answer.get("Data", {}).get("VersionId")
     if version:
         s = state()
@@ -648,20 +637,27 @@ def stage_release(request_type, archive):
     return result, answer.get("Status", "none"), version
 
 
-def stack_hook(event_name):
+def run_custom_resource(logical_id, event, file_name):
+    """Runs a custom resource's handler as CloudFormation would, with a local receiver playing the
+    pre-signed S3 URL it answers through; returns the handler's result and that answer."""
     server = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    event = json.loads((ROOT / "events" / event_name).read_text())
-    event["ResponseURL"] = f"http://127.0.0.1:{server.server_port}/cfn-response"
-    event["StackId"] = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/local"
-    path = STATE / ("event-" + event_name)
+    event = dict(event, ResponseURL=f"http://127.0.0.1:{server.server_port}/cfn-response",
+                 StackId=f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/local")
+    path = STATE / file_name
     path.write_text(json.dumps(event))
     ResponseReceiver.answers.clear()
-    functions = [r for r, v in state()["aside"].items() if v.startswith("Custom::")]
-    result, _ = invoke("LifecycleConvergerFunction", path, quiet=True)
-    server.shutdown()
-    answer = ResponseReceiver.answers[0]["Status"] if ResponseReceiver.answers else "none"
-    return result, answer, functions
+    try:
+        result, _ = invoke(logical_id, path, quiet=True)
+    finally:
+        server.shutdown()
+    return result, (ResponseReceiver.answers[0] if ResponseReceiver.answers else {})
+
+
+def stack_hook(event_name):
+    event = json.loads((ROOT / "events" / event_name).read_text())
+    result, answer = run_custom_resource("LifecycleConvergerFunction", event, "event-" + event_name)
+    return result, answer.get("Status", "none")
 
 
 def demo():
@@ -703,7 +699,7 @@ def demo():
          stage("Create", "moodle-4.5.7.tgz"), lambda s: state().get("names", {}).get("MoodleSource.VersionId"))
 
     def create_hook():
-        result, answer, _ = stack_hook("stack-create.json")
+        result, answer = stack_hook("stack-create.json")
         return f"custom resource LifecycleConvergence (Create) -> {result['outcome']}, CloudFormation answered {answer}"
     step("stack create converges (custom resource)", create_hook,
          lambda s: s["status"] and s["status"]["phase"] == "INSTALL")
@@ -808,7 +804,7 @@ def demo():
     def update_hook():
         client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", MinSize=1, MaxSize=1,
                                                         DesiredCapacity=1)
-        result, answer, _ = stack_hook("stack-update.json")
+        result, answer = stack_hook("stack-update.json")
         return (f"stack update reset the group to 1/1/1; custom resource (Update) -> {result['outcome']}, "
                 f"CloudFormation answered {answer}")
     step("a stack update never leaves production at 1/1/1", update_hook,
@@ -823,7 +819,7 @@ def demo():
          lambda s: state()["names"]["MoodleSource.VersionId"] != first_release)
 
     def upgrade_hook():
-        result, answer, _ = stack_hook("stack-update.json")
+        result, answer = stack_hook("stack-update.json")
         return (f"stack update -> custom resource LifecycleConvergence (Update) -> {result['outcome']}; "
                 + "; ".join(result.get("actions", [])))
     step("the stack update converges: one pipeline execution deploys the new release", upgrade_hook,

@@ -1,10 +1,7 @@
 package io.moodleautopilot.testbed;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,13 +16,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the converger relies on: the same clientRequestToken returns the same execution id, and an
  * unknown pipeline gets {@code PipelineNotFoundException}.
  */
-public final class CodePipelineStandIn implements StandIn {
+public final class CodePipelineStandIn extends JsonTargetStandIn {
     static final String TARGET = "CodePipeline_20150709.StartPipelineExecution";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Set<String> pipelines = ConcurrentHashMap.newKeySet();
     private final Map<String, String> executionByToken = new ConcurrentHashMap<>();
     private final List<String> executions = new CopyOnWriteArrayList<>();
+
+    public CodePipelineStandIn() {
+        super(TARGET);
+    }
 
     public void createPipeline(String name) {
         pipelines.add(name);
@@ -43,18 +43,7 @@ public final class CodePipelineStandIn implements StandIn {
     }
 
     @Override
-    public boolean handles(String operation, Request request) {
-        return TARGET.equals(request.getHeader("X-Amz-Target"));
-    }
-
-    @Override
-    public ResponseDefinition answer(String operation, Request request) {
-        JsonNode body;
-        try {
-            body = MAPPER.readTree(request.getBodyAsString());
-        } catch (IOException e) {
-            return StandIn.json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
-        }
+    ResponseDefinition answer(JsonNode body) {
         String name = body.path("name").asText("");
         if (!pipelines.contains(name)) {
             return StandIn.json(400, "{\"__type\":\"PipelineNotFoundException\",\"message\":\"Account '" + MotoServer.ACCOUNT

@@ -3,6 +3,9 @@ package io.moodleautopilot.testbed;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +19,7 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.RuleState;
 import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.Command;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 import software.amazon.awssdk.services.ssm.model.ParameterType;
 
@@ -99,15 +103,10 @@ public final class ConvergerStack {
      * is read from the recorded SendCommand call instead.)
      */
     public List<String> moodleConfigCommands() {
-        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
-            // moto ignores ListCommands' filters: the document is chosen here.
-            return ssm.listCommands(r -> r.maxResults(50)).commands().stream()
-                    .filter(c -> c.documentName().equals(moodleConfigDocument()))
-                    .sorted(java.util.Comparator.comparing(software.amazon.awssdk.services.ssm.model.Command::requestedDateTime))
-                    .map(c -> new String(java.util.Base64.getDecoder().decode(
-                            c.parameters().get("Payload").get(0)), java.nio.charset.StandardCharsets.UTF_8))
-                    .toList();
-        }
+        return commands(moodleConfigDocument()).stream()
+                .map(c -> new String(Base64.getDecoder().decode(c.parameters().get("Payload").get(0)),
+                        StandardCharsets.UTF_8))
+                .toList();
     }
 
     /** The web group's instances, as Auto Scaling lists them. */
@@ -121,12 +120,17 @@ public final class ConvergerStack {
 
     /** The Run Command commands sent with the render document, oldest first: their targets. */
     public List<String> renderCommands() {
+        return commands(renderDocument()).stream().map(c -> c.targets().toString()).toList();
+    }
+
+    /** The Run Command commands sent with a document, oldest first. */
+    private static List<Command> commands(String document) {
         try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             // moto ignores ListCommands' filters: the document is chosen here.
             return ssm.listCommands(r -> r.maxResults(50)).commands().stream()
-                    .filter(c -> c.documentName().equals(renderDocument()))
-                    .sorted(java.util.Comparator.comparing(software.amazon.awssdk.services.ssm.model.Command::requestedDateTime))
-                    .map(c -> c.targets().toString()).toList();
+                    .filter(c -> c.documentName().equals(document))
+                    .sorted(Comparator.comparing(Command::requestedDateTime))
+                    .toList();
         }
     }
 

@@ -1,11 +1,8 @@
 package io.moodleautopilot.testbed;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
-import java.io.IOException;
 
 /**
  * Covers a moto 5.2.1 gap: Run Command runs nothing on an instance, and GetCommandInvocation answers
@@ -15,26 +12,18 @@ import java.io.IOException;
  * test that needs another answer (a change, a failure, a command still running) gives it with
  * {@link AwsGateway#respond}, which comes first.
  */
-public final class RunCommandStandIn implements StandIn {
+public final class RunCommandStandIn extends JsonTargetStandIn {
     static final String TARGET = "AmazonSSM.GetCommandInvocation";
     /** What bundle/files/scripts/apply-moodle-config.sh prints when Moodle already has it all. */
     public static final String NOTHING_TO_CHANGE =
             "{\"settings\":{\"changed\":[],\"unchanged\":0},\"applicationCache\":null}";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    @Override
-    public boolean handles(String operation, Request request) {
-        return TARGET.equals(request.getHeader("X-Amz-Target"));
+    public RunCommandStandIn() {
+        super(TARGET);
     }
 
     @Override
-    public ResponseDefinition answer(String operation, Request request) {
-        JsonNode in;
-        try {
-            in = MAPPER.readTree(request.getBodyAsString());
-        } catch (IOException e) {
-            return StandIn.json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
-        }
+    ResponseDefinition answer(JsonNode in) {
         ObjectNode out = MAPPER.createObjectNode()
                 .put("CommandId", in.path("CommandId").asText())
                 .put("InstanceId", in.path("InstanceId").asText())
