@@ -94,6 +94,23 @@ ensure_built() {
   fi
 }
 
+# Lambda's Runtime Interface Emulator, built from its Go module (pinned in tools/rie/go.mod and
+# go.sum) into .tools/aws-lambda-rie; rebuilt when the pin changes. Needs Go 1.26 or newer.
+ensure_rie() {
+  local out="$ROOT/.tools/aws-lambda-rie" stamp
+  stamp=$(cat "$ROOT/tools/rie/go.mod" "$ROOT/tools/rie/go.sum" | sha256sum | cut -c1-16)
+  if [ -x "$out" ] && [ -f "$out.stamp" ] && [ "$(cat "$out.stamp")" = "$stamp" ]; then
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || die "Go not found: Lambda's runtime interface emulator is built from its Go module; install Go 1.26 or newer (e.g. from go.dev/dl or 'apt-get install golang')."
+  say "== building Lambda's runtime interface emulator (Go module, pinned in tools/rie)"
+  mkdir -p "$ROOT/.tools"
+  (cd "$ROOT/tools/rie" && GOFLAGS=-mod=readonly go build -trimpath -o "$out" \
+      github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie) \
+    || die "building the runtime interface emulator failed (see go's message above)"
+  echo "$stamp" > "$out.stamp"
+}
+
 # checkov in its own virtual environment (its pins clash with moto's and aws-sam-cli's).
 ensure_checkov() {
   prepare_venv "$ROOT/.venv-checkov" "$ROOT/requirements-checkov.txt" "$ROOT/requirements-checkov-lock.txt" checkov

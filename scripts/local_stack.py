@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import boto3
 import yaml
+
+import lambda_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local"
@@ -276,6 +279,13 @@ def function_zip(code_dir):
     return buf.getvalue()
 
 
+def unpack(package, task_root):
+    if task_root.exists():
+        shutil.rmtree(task_root)
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        z.extractall(task_root)
+
+
 def local_parameters():
     """Stack parameters for the emulator, and the real names of what is created beside the stack
     before it: Moodle's database is the embedded PostgreSQL the gateway process started, registered
@@ -310,12 +320,18 @@ def deploy():
     template = load_template()
     s3 = client("s3")
     s3.create_bucket(Bucket=ARTIFACT_BUCKET)
-    for res in template["Resources"].values():
+    snapstart = []
+    for logical, res in template["Resources"].items():
         if res["Type"] == "AWS::Serverless::Function":
             code = res["Properties"]["CodeUri"]
             key = Path(code).name + ".zip"
-            s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=function_zip(ROOT / code))
+            package = function_zip(ROOT / code)
+            s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=package)
+            # The local invoke runs the same bytes, unpacked where Lambda unpacks them (its task root).
+            unpack(package, STATE / "task" / logical)
             res["Properties"]["CodeUri"] = f"s3://{ARTIFACT_BUCKET}/{key}"
+            if res["Properties"].get("SnapStart", {}).get("ApplyOn") == "PublishedVersions":
+                snapstart.append(logical)
             # moto cannot route a rule to an alias, and SnapStart has no meaning without Lambda:
             # the local stack targets the function itself.
             res["Properties"].pop("AutoPublishAlias", None)
@@ -389,7 +405,7 @@ def deploy():
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     s = state()
-    s.update(params=values, aside={k: v["Type"] for k, v in aside.items()}, alarms=alarms,
+    s.update(params=values, snapStart=snapstart, aside={k: v["Type"] for k, v in aside.items()}, alarms=alarms,
              names={**names, **{k: v for k, v in physical.items() if k in aside}},
              leftOut=sorted(f"{k} ({v['Type']})" for k, v in left_out.items()))
     (STATE / "state.json").write_text(json.dumps(s, indent=1))
@@ -417,6 +433,7 @@ def physical_names():
 # --- invoke ---------------------------------------------------------------------------------
 
 def function_definition(logical_id):
+    """The function as template.yaml declares it, resolved against the local stack."""
     translated = json.loads((STATE / "translated.json").read_text())
     res = translated["Resources"].get(logical_id)
     if res is None or res["Type"] != "AWS::Lambda::Function":
@@ -428,32 +445,35 @@ def function_definition(logical_id):
     props = res["Properties"]
     env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
     env.update(LOCAL_ENV_OVERRIDES.get(logical_id, {}))
-    return props["Handler"], env, resolver(props.get("FunctionName", logical_id)), int(props.get("Timeout", 3))
+    return {"handler": props["Handler"], "env": env, "name": resolver(props.get("FunctionName", logical_id)),
+            "timeout": int(props.get("Timeout", 3)), "memory": int(props.get("MemorySize", 128)),
+            "snapstart": logical_id in s.get("snapStart", [])}
 
 
 def invoke(logical_id, event_file, quiet=False):
-    handler, env, name, timeout = function_definition(logical_id)
+    """Runs the function as Lambda would (scripts/lambda_emulator.py: Lambda's runtime interface
+    emulator and Java runtime client, the deployed package, credentials as Lambda hands them)."""
+    fn = function_definition(logical_id)
     s = state()
-    process_env = dict(os.environ)
-    process_env.update(env)
-    process_env.update({
-        "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-        "AWS_ENDPOINT_URL": s["gateway"], "AWS_LAMBDA_FUNCTION_NAME": name,
-        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout), "AWS_EMF_ENVIRONMENT": "Local",
-    })
-    cmd = [s["java"], "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", s["classpath"][logical_id],
-           "io.moodleautopilot.tools.LocalInvoke", handler, str(event_file)]
-    proc = subprocess.run(cmd, env=process_env, capture_output=True, text=True)
-    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    env = dict(fn["env"], AWS_ENDPOINT_URL=s["gateway"], AWS_EMF_ENVIRONMENT="Local")
+    result = lambda_emulator.invoke(STATE / "task" / logical_id, fn["handler"], Path(event_file).read_bytes(),
+                                    name=fn["name"], memory=fn["memory"], timeout=fn["timeout"],
+                                    snapstart=fn["snapstart"], env=env)
     if not quiet:
-        sys.stdout.write(proc.stdout)
-        sys.stderr.write(proc.stderr)
-    if proc.returncode != 0 or not lines:
+        for line in result.logs:
+            print(line)
+        print(safe_line(result.body))
+    if result.error:
         if quiet:
-            sys.stderr.write(proc.stdout + proc.stderr)
-        raise SystemExit(f"{logical_id} failed (exit {proc.returncode})")
-    return json.loads(lines[-1]), lines[:-1]
+            sys.stderr.write("\n".join(result.logs) + "\n" + result.body + "\n")
+        sys.stderr.write(result.emulator_log)
+        raise SystemExit(f"{logical_id} failed: {result.body[:300]}")
+    return result.json(), result.logs
+
+
+def safe_line(text):
+    """One line, whatever the function returned (JSON allows raw U+2028/U+2029 and they split lines)."""
+    return text.replace("\n", " ").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 # --- the demo -------------------------------------------------------------------------------
@@ -639,7 +659,9 @@ def stage_release(request_type, archive):
 
 def run_custom_resource(logical_id, event, file_name):
     """Runs a custom resource's handler as CloudFormation would, with a local receiver playing the
-    pre-signed S3 URL it answers through; returns the handler's result and that answer."""
+    pre-signed S3 URL it answers through; returns the handler's result and that answer. A function
+    that ends without answering (it failed before its handler ran, say) gets what CloudFormation
+    gives it: FAILED once the resource's ServiceTimeout is over (not waited for here)."""
     server = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     event = dict(event, ResponseURL=f"http://127.0.0.1:{server.server_port}/cfn-response",
@@ -647,11 +669,23 @@ def run_custom_resource(logical_id, event, file_name):
     path = STATE / file_name
     path.write_text(json.dumps(event))
     ResponseReceiver.answers.clear()
+    result = {}
     try:
         result, _ = invoke(logical_id, path, quiet=True)
+    except SystemExit as e:
+        result = {"outcome": "FUNCTION_ERROR", "message": str(e)}
     finally:
         server.shutdown()
-    return result, (ResponseReceiver.answers[0] if ResponseReceiver.answers else {})
+    if ResponseReceiver.answers:
+        return result, ResponseReceiver.answers[0]
+    timeout = service_timeout(event["LogicalResourceId"])
+    return result, {"Status": "FAILED", "Reason": f"no answer from the function: CloudFormation fails the "
+                    f"resource after its ServiceTimeout ({timeout} s)"}
+
+
+def service_timeout(logical_id):
+    translated = json.loads((STATE / "translated.json").read_text())
+    return translated["Resources"][logical_id]["Properties"].get("ServiceTimeout", 3600)
 
 
 def stack_hook(event_name):
@@ -682,7 +716,10 @@ def demo():
         return snap
 
     flag = f"/Moodle/{STACK}/IsMoodleSetupCompleted"
-    print(f"Lifecycle of stack '{STACK}' in the local emulator\n")
+    print(f"Lifecycle of stack '{STACK}' in the local emulator")
+    snapstart = ", ".join(state().get("snapStart", [])) or "none"
+    print("Every function runs as Lambda runs it: Lambda's runtime interface emulator and Java runtime client, "
+          f"the deployed package; SnapStart (container credentials only): {snapstart}\n")
     step("stack deployed: install mode as the template creates it", lambda: None,
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off")
 

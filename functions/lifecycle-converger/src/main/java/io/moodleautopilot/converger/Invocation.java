@@ -1,6 +1,6 @@
 package io.moodleautopilot.converger;
 
-import io.moodleautopilot.function.CustomResourceResponder;
+import io.moodleautopilot.function.CustomResourceRequest;
 
 /** One of the ways the function is triggered, or an event it must refuse. */
 sealed interface Invocation {
@@ -18,9 +18,7 @@ sealed interface Invocation {
     }
 
     /** A CloudFormation custom resource request: every stack create and update converges too. */
-    record CustomResource(String requestType, String responseUrl, String stackId, String requestId,
-                          String logicalResourceId, String physicalResourceId)
-            implements Invocation, CustomResourceResponder.Request {
+    record CustomResource(CustomResourceRequest request) implements Invocation {
     }
 
     /** Anything else: logged, counted, never acted on. */

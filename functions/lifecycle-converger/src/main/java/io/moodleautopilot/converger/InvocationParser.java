@@ -2,6 +2,7 @@ package io.moodleautopilot.converger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moodleautopilot.function.CustomResourceRequest;
 import java.io.IOException;
 import java.util.Set;
 
@@ -68,9 +69,6 @@ final class InvocationParser {
         if (!CUSTOM_RESOURCE_TYPES.contains(type) || url.isEmpty()) {
             return new Invocation.Rejected("CloudFormation request with RequestType '" + type + "'");
         }
-        return new Invocation.CustomResource(type, url,
-                event.path("StackId").asText(""), event.path("RequestId").asText(""),
-                event.path("LogicalResourceId").asText(""),
-                event.path("PhysicalResourceId").asText(null));
+        return new Invocation.CustomResource(CustomResourceRequest.parse(event).orElseThrow());
     }
 }

@@ -14,6 +14,7 @@ import io.moodleautopilot.core.moodleconfig.MoodleConfigService;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.lifecycle.Env;
+import io.moodleautopilot.function.CustomResourceProtocol;
 import io.moodleautopilot.function.CustomResourceResponder;
 import io.moodleautopilot.function.JsonEventHandler;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
@@ -59,7 +60,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
 
     private final AwsClients clients;
     private final Ports.Clock clock;
-    private final CustomResourceResponder responder;
+    private final CustomResourceProtocol customResource;
 
     /** Used by the Lambda runtime: one set of clients per container. */
     public LifecycleConvergerHandler() {
@@ -76,7 +77,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         super(env);
         this.clients = clients;
         this.clock = clock;
-        this.responder = responder;
+        this.customResource = new CustomResourceProtocol(responder);
     }
 
     @Override
@@ -119,7 +120,8 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
             }
             case Invocation.CustomResource c -> {
                 MDC.put("trigger", "STACK_DEPLOYMENT");
-                yield new StackDeploymentHook(service, responder, telemetry, env).handle(c, context, stack);
+                yield customResource.handle(c.request(), context,
+                        new StackDeploymentHook(service, telemetry, namespace(), stack));
             }
         };
     }
@@ -191,7 +193,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         LOG.error("configuration error, nothing changed: {}", e.getMessage());
         telemetry.count(namespace(), stack, "ConfigurationError");
         if (invocation instanceof Invocation.CustomResource c) {
-            StackDeploymentHook.answerFailed(responder, c, stack, e.getMessage());
+            customResource.answerFailed(c.request(), StackDeploymentHook.physicalId(stack), e.getMessage());
         }
         return outcome("CONFIGURATION_ERROR", e.getMessage());
     }

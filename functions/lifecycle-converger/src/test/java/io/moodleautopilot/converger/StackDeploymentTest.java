@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.moodleautopilot.function.CustomResourceProtocol;
 import io.moodleautopilot.testbed.AwsGateway;
 import io.moodleautopilot.testbed.CodePipelineStandIn;
 import io.moodleautopilot.testbed.ConvergerStack;
@@ -120,18 +121,42 @@ class StackDeploymentTest {
     }
 
     @Test
-    void aConvergeSlowerThanTheFunctionsTimeAnswersFailedBeforeTheTimeout(AwsGateway gateway) throws Exception {
-        gateway.delay("DescribeAutoScalingGroups", 4000, 1);
+    void aConvergeSlowerThanTheFunctionsTimeIsAnsweredBeforeTheTimeoutEvenWhenTheAnswerIsSlow(AwsGateway gateway)
+            throws Exception {
+        gateway.delay("DescribeAutoScalingGroups", 6_000, 1);
+        // S3 takes 10 s to take the answer: within the answer's worst case, which the margin covers.
+        cloudFormation.stubFor(put(urlPathEqualTo("/cfn-response"))
+                .willReturn(aResponse().withStatus(200).withFixedDelay(10_000)));
+        long timeout = CustomResourceProtocol.ANSWER_MARGIN_MILLIS + 3_000;
         long started = System.nanoTime();
         var result = Invocations.invoke(Invocations.handler(stack),
-                Invocations.stackEvent("stack-create.json", responseUrl), 7_000);
+                Invocations.stackEvent("stack-create.json", responseUrl), timeout);
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
 
         assertThat(result.outcome()).isEqualTo("FAILED");
         assertThat(answer().path("Status").asText()).isEqualTo("FAILED");
         assertThat(answer().path("Reason").asText()).contains("did not finish");
         assertThat(result.metrics()).containsExactly("ConvergeFailed");
-        assertThat(tookMillis).isLessThan(7_000);
+        assertThat(tookMillis).isGreaterThanOrEqualTo(13_000).isLessThan(timeout);
+    }
+
+    @Test
+    void aDeleteOfAResourceThatIsNotThisOneTouchesNothing() throws Exception {
+        LifecycleConvergerHandler handler = Invocations.handler(stack);
+        stack.setFlag("Yes");
+        Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
+        com.fasterxml.jackson.databind.node.ObjectNode delete = (com.fasterxml.jackson.databind.node.ObjectNode)
+                Invocations.MAPPER.readTree(Invocations.stackEvent("stack-delete.json", responseUrl));
+        delete.put("PhysicalResourceId", "other-stack-lifecycle-converger");
+
+        var result = Invocations.invoke(handler, Invocations.MAPPER.writeValueAsBytes(delete));
+
+        assertThat(result.outcome()).isEqualTo("REMOVED");
+        JsonNode answer = answer();
+        assertThat(answer.path("Status").asText()).isEqualTo("SUCCESS");
+        assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("other-stack-lifecycle-converger");
+        assertThat(stack.parameter(stack.statusParameter())).isNotNull();
+        assertThat(stack.parameter(stack.sessionParameter())).isNotNull();
     }
 
     @Test

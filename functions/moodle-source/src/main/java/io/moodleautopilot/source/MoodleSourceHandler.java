@@ -10,6 +10,7 @@ import io.moodleautopilot.core.release.BundleFiles;
 import io.moodleautopilot.core.release.HttpReleaseDownloader;
 import io.moodleautopilot.core.release.MoodleSourceService;
 import io.moodleautopilot.core.release.SourceSettings;
+import io.moodleautopilot.function.CustomResourceProtocol;
 import io.moodleautopilot.function.CustomResourceRequest;
 import io.moodleautopilot.function.CustomResourceResponder;
 import io.moodleautopilot.function.JsonEventHandler;
@@ -38,7 +39,7 @@ public class MoodleSourceHandler extends JsonEventHandler {
 
     private final AwsClients clients;
     private final Supplier<BundleFiles> bundle;
-    private final CustomResourceResponder responder;
+    private final CustomResourceProtocol protocol;
     private final Path workRoot;
 
     /** Used by the Lambda runtime: one set of clients per container. */
@@ -57,7 +58,7 @@ public class MoodleSourceHandler extends JsonEventHandler {
         super(env);
         this.clients = clients;
         this.bundle = bundle;
-        this.responder = responder;
+        this.protocol = new CustomResourceProtocol(responder);
         this.workRoot = workRoot;
     }
 
@@ -76,13 +77,13 @@ public class MoodleSourceHandler extends JsonEventHandler {
             settings = SourceSettings.from(env);
         } catch (ConfigurationException e) {
             LOG.error("configuration error, nothing changed: {}", e.getMessage());
-            SourceResource.answerFailed(responder, request, SourceSettings.physicalId(stack()), e.getMessage());
+            protocol.answerFailed(request, SourceSettings.physicalId(stack()), e.getMessage());
             return failure("CONFIGURATION_ERROR", "ConfigurationError", e.getMessage());
         }
         MoodleSourceService service = new MoodleSourceService(
                 new S3SourceStore(clients.s3(), settings.bucket(), settings.objectKey()),
                 new HttpReleaseDownloader(), new ZipSourcePackager(), bundle, workRoot);
-        return new SourceResource(service, responder, telemetry, settings, namespace()).handle(request, context);
+        return protocol.handle(request, context, new SourceResource(service, telemetry, settings, namespace()));
     }
 
     private static Optional<CustomResourceRequest> parse(byte[] payload) {

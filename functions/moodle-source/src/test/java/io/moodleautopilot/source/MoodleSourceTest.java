@@ -368,7 +368,7 @@ class MoodleSourceTest {
     @Test
     void aDownloadSlowerThanTheFunctionsTimeAnswersFailedInTime() throws Exception {
         http.delay("/stable405/moodle-4.5.7.tgz", 30_000);
-        long timeout = SourceResource.ANSWER_MARGIN_MILLIS + 3_000;
+        long timeout = io.moodleautopilot.function.CustomResourceProtocol.ANSWER_MARGIN_MILLIS + 3_000;
         long started = System.nanoTime();
 
         FunctionRun.Outcome run = stack.invoke(stack.handler(), create(), timeout);
@@ -378,13 +378,13 @@ class MoodleSourceTest {
         JsonNode answer = answer();
         assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
         assertThat(answer.path("Reason").asText()).containsAnyOf("did not finish within", "no answer in time", "out of time");
-        assertThat(tookMillis).isLessThan(timeout - SourceResource.ANSWER_MARGIN_MILLIS + 2_000);
+        assertThat(tookMillis).isLessThan(timeout - io.moodleautopilot.function.CustomResourceProtocol.ANSWER_MARGIN_MILLIS + 2_000);
         assertThat(stack.versions()).isEmpty();
     }
 
     @Test
     void tooLittleTimeLeftAnswersFailedWithoutStarting() throws Exception {
-        FunctionRun.Outcome run = stack.invoke(stack.handler(), create(), SourceResource.ANSWER_MARGIN_MILLIS + 200);
+        FunctionRun.Outcome run = stack.invoke(stack.handler(), create(), io.moodleautopilot.function.CustomResourceProtocol.ANSWER_MARGIN_MILLIS + 200);
 
         assertThat(run.outcome()).isEqualTo("FAILED");
         assertThat(answer().path("Reason").asText()).contains("ms of the function's time left");

@@ -3,9 +3,7 @@ package io.moodleautopilot.core.aws;
 import java.time.Duration;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -28,10 +26,12 @@ import software.amazon.awssdk.services.ssm.SsmClient;
  * Builds the SDK clients once per container, each on first use or ahead of it on a background
  * thread ({@link #prewarmInBackground}).
  *
- * <p>Region and credentials come from system properties or the environment only. Lambda sets
- * {@code AWS_REGION} and the credential variables; skipping the profile-file and instance-metadata
- * lookups of the default chains saves cold-start time and can never pick up a developer's own
- * profile. Endpoints are left to the SDK's standard {@code AWS_ENDPOINT_URL[_<SERVICE>]} settings.
+ * <p>The region is explicit ({@code AWS_REGION}, which Lambda always sets). Credentials come from the
+ * SDK's default chain, because Lambda does not always feed the same provider: an on-demand function
+ * gets the session variables ({@code AWS_ACCESS_KEY_ID}, ...), a SnapStart function gets none of them,
+ * only the container credentials endpoint ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI} with
+ * {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}); see docs/decisions.md. Endpoints are left to the SDK's
+ * standard {@code AWS_ENDPOINT_URL[_<SERVICE>]} settings.
  */
 public final class AwsClients {
     private final Supplier<Shared> shared = memoize(Shared::new);
@@ -53,8 +53,8 @@ public final class AwsClients {
                 .socketTimeout(Duration.ofSeconds(10))
                 .build();
         final Region region = new SystemSettingsRegionProvider().getRegion();
-        final AwsCredentialsProvider credentials = AwsCredentialsProviderChain.of(
-                SystemPropertyCredentialsProvider.create(), EnvironmentVariableCredentialsProvider.create());
+        // Never a pinned provider: under SnapStart only the container provider is fed (see above).
+        final AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
         // The SDK's standard retries (3 attempts with backoff) absorb throttling and 5xx; the
         // overall bound keeps a hung endpoint from eating the function's whole timeout.
         final ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
