@@ -1,5 +1,6 @@
 package io.moodleautopilot.testbed;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.http.Request;
@@ -15,9 +16,13 @@ import java.util.Set;
  * Covers a moto 5.2.1 gap: its DynamoDB conditional writes are not atomic under concurrent
  * requests (the condition check and the write are not under one lock), while DynamoDB's are. This
  * stand-in forwards DynamoDB's write operations to moto unchanged, one at a time, so two concurrent
- * conditional writes behave as in DynamoDB: one succeeds, the other fails its condition.
+ * conditional writes behave as in DynamoDB: one succeeds, the other fails its condition. SSM's
+ * create-only PutParameter (no Overwrite) is forwarded the same way: moto checks that the name is
+ * free and appends the new version without a lock between them (read in moto/ssm/models.py; not
+ * seen to race), where Parameter Store lets exactly one create succeed.
  */
 public final class AtomicWritesStandIn implements StandIn {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> WRITES = Set.of("UpdateItem", "PutItem", "DeleteItem");
     private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "transfer-encoding",
             "expect", "upgrade");
@@ -32,6 +37,13 @@ public final class AtomicWritesStandIn implements StandIn {
     @Override
     public boolean handles(String operation, Request request) {
         String target = request.getHeader("X-Amz-Target");
+        if ("AmazonSSM.PutParameter".equals(target)) {
+            try {
+                return !MAPPER.readTree(request.getBody()).path("Overwrite").asBoolean(false);
+            } catch (IOException e) {
+                return false;
+            }
+        }
         return target != null && target.startsWith("DynamoDB_20120810.") && WRITES.contains(operation);
     }
 

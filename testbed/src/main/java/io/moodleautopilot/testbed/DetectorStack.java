@@ -1,6 +1,7 @@
 package io.moodleautopilot.testbed;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.rds.RdsClient;
@@ -69,6 +70,34 @@ public final class DetectorStack {
 
     public String phaseParameter() {
         return "/Moodle/" + name + "/Automation/InstallPhase";
+    }
+
+    public String claimPath() {
+        return "/Moodle/" + name + "/Automation/InstallCompleteClaim";
+    }
+
+    /**
+     * Claims the current flag version's change to Yes as another detector would, by the documented
+     * name (v&lt;version&gt;-&lt;epoch second of the flag's modification&gt;).
+     *
+     * @return the claim's key
+     */
+    public String claimAsAnotherDetector() {
+        software.amazon.awssdk.services.ssm.model.Parameter flag = flag();
+        String key = "v" + flag.version() + "-" + flag.lastModifiedDate().getEpochSecond();
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            ssm.putParameter(r -> r.name(claimPath() + "/" + key).value("claimed").type(ParameterType.STRING));
+        }
+        return key;
+    }
+
+    /** The names of the claims made so far, relative to {@link #claimPath()}. */
+    public List<String> claims() {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            return ssm.getParametersByPathPaginator(r -> r.path(claimPath())).stream()
+                    .flatMap(page -> page.parameters().stream())
+                    .map(p -> p.name().substring(claimPath().length() + 1)).sorted().toList();
+        }
     }
 
     public DetectorStack create(String dbUser, String dbPassword) {

@@ -53,6 +53,36 @@ class TemplateRulesTest {
     private final List<String> rawLines = lines(CfnTemplate.repositoryRoot().resolve("template.yaml"));
 
     // ------------------------------------------------------------------------------------------
+    // Custom resources
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * A function that fails before its handler runs (init, SnapStart restore) never answers; without
+     * ServiceTimeout CloudFormation then waits an hour. With it, the wait ends soon after the
+     * function's own timeout, which must fit inside it (a slow but healthy run is not cut off).
+     */
+    @Test
+    void everyCustomResourceEndsWithinItsServiceTimeoutWhichCoversItsFunctionsTimeout() {
+        Map<String, Object> resources = template.section("Resources");
+        List<String> checked = new ArrayList<>();
+        resources.forEach((id, body) -> {
+            Map<?, ?> resource = (Map<?, ?>) body;
+            if (!String.valueOf(resource.get("Type")).startsWith("Custom::")) {
+                return;
+            }
+            Map<String, Object> props = template.properties(id);
+            assertThat(props).as(id + " ServiceTimeout").containsKey("ServiceTimeout");
+            int serviceTimeout = Integer.parseInt(String.valueOf(props.get("ServiceTimeout")));
+            String token = String.valueOf(((Map<?, ?>) props.get("ServiceToken")).get("Ref"));
+            String function = token.replaceFirst("Alias[A-Za-z0-9]+$", "");
+            int functionTimeout = Integer.parseInt(String.valueOf(template.properties(function).get("Timeout")));
+            assertThat(serviceTimeout).as(id).isGreaterThan(functionTimeout).isLessThan(3600);
+            checked.add(id);
+        });
+        assertThat(checked).containsExactlyInAnyOrder("MoodleSource", "LifecycleConvergence");
+    }
+
+    // ------------------------------------------------------------------------------------------
     // IAM
     // ------------------------------------------------------------------------------------------
 

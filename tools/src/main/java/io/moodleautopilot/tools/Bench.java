@@ -38,8 +38,52 @@ final class Bench {
         }
     }
 
-    /** A fresh JVM with Lambda's flags running the handler on one event; wall milliseconds, process start to exit. */
-    static long coldRun(String functionClasspath, String handler, Path event, Map<String, String> env) throws Exception {
+    /**
+     * One cold invocation as Lambda runs it (scripts/lambda_emulator.py: Lambda's runtime interface
+     * emulator and Java runtime client, handler, memory, timeout and SnapStart from template.yaml,
+     * SnapStart functions on container credentials only); wall milliseconds, start to answer.
+     */
+    static long coldRun(String logicalId, Path event, Map<String, String> env) throws Exception {
+        io.moodleautopilot.testbed.CfnTemplate template = io.moodleautopilot.testbed.CfnTemplate.load();
+        Map<String, Object> fn = template.properties(logicalId);
+        Path root = io.moodleautopilot.testbed.CfnTemplate.repositoryRoot();
+        Path code = root.resolve(String.valueOf(fn.get("CodeUri")));
+        Object memory = fn.getOrDefault("MemorySize", ((Map<?, ?>) ((Map<?, ?>) template.section("Globals")
+                .get("Function"))).get("MemorySize"));
+        List<String> cmd = new java.util.ArrayList<>(List.of("python3", root.resolve("scripts/lambda_emulator.py").toString(),
+                "--classes", code.resolve("target/classes").toString(), "--lib", code.resolve("target/lib").toString(),
+                "--handler", String.valueOf(fn.get("Handler")), "--name", env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", logicalId),
+                "--memory", String.valueOf(memory), "--timeout", String.valueOf(fn.get("Timeout"))));
+        if (fn.containsKey("SnapStart")) {
+            cmd.add("--snapstart");
+        }
+        env.forEach((k, v) -> {
+            // Lambda sets these itself; the emulator hands the function Lambda's own.
+            if (!k.startsWith("AWS_LAMBDA_") && !k.equals("AWS_REGION") && !k.startsWith("AWS_ACCESS_KEY")
+                    && !k.startsWith("AWS_SECRET") && !k.equals("AWS_SESSION_TOKEN")) {
+                cmd.addAll(List.of("--env", k + "=" + v));
+            }
+        });
+        cmd.add(event.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        long t = System.nanoTime();
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        long ms = (System.nanoTime() - t) / 1_000_000;
+        if (exit != 0) {
+            throw new IllegalStateException("cold run of " + logicalId + " failed with exit " + exit + ":\n" + out);
+        }
+        return ms;
+    }
+
+    /**
+     * The previous local path, kept only as the benchmark's baseline: a plain JVM (Lambda's flags) that
+     * calls the handler from a main method ({@link LocalInvoke}), no emulator, no runtime client.
+     */
+    static long coldRunDirect(String functionClasspath, String handler, Path event, Map<String, String> env)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new java.util.ArrayList<>(List.of(java));
         cmd.addAll(LAMBDA_JVM_FLAGS);
@@ -52,7 +96,7 @@ final class Bench {
         int exit = pb.start().waitFor();
         long ms = (System.nanoTime() - t) / 1_000_000;
         if (exit != 0) {
-            throw new IllegalStateException("cold run of " + handler + " failed with exit " + exit);
+            throw new IllegalStateException("direct cold run of " + handler + " failed with exit " + exit);
         }
         return ms;
     }

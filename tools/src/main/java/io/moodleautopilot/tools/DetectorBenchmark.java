@@ -30,7 +30,7 @@ import java.util.Map;
  * The InstallDetector's benchmark: cold start in fresh JVMs, warm invocations, and the classification
  * itself against a real (embedded) PostgreSQL. Figures: bench/results/install-detector.json.
  *
- * <p>Usage: {@code DetectorBenchmark <classpath-of-the-function> [coldRuns] [warmEvents]}
+ * <p>Usage: {@code DetectorBenchmark [coldRuns] [warmEvents]}
  */
 public final class DetectorBenchmark {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -39,9 +39,8 @@ public final class DetectorBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        String functionClasspath = args[0];
-        int coldRuns = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int coldRuns = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int warm = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         Path root = CfnTemplate.repositoryRoot();
         byte[] event = Files.readAllBytes(root.resolve("events/scheduled-install-detector.json"));
         ObjectNode report = MAPPER.createObjectNode();
@@ -118,8 +117,7 @@ public final class DetectorBenchmark {
                     "AWS_LAMBDA_FUNCTION_NAME", "moodle-install-detector"));
             long[] wall = new long[coldRuns];
             for (int i = 0; i < coldRuns; i++) {
-                wall[i] = Bench.coldRun(functionClasspath, "io.moodleautopilot.detector.InstallDetectorHandler::handleRequest",
-                        root.resolve("events/scheduled-install-detector.json"), env);
+                wall[i] = Bench.coldRun("InstallDetectorFunction", root.resolve("events/scheduled-install-detector.json"), env);
                 System.err.printf("detector cold run %d: %d ms%n", i + 1, wall[i]);
             }
             Arrays.sort(wall);

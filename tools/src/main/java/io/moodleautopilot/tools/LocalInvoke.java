@@ -10,12 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What `sam local invoke -e` does, without Docker: instantiate the handler the way the Lambda
- * runtime does (public no-arg constructor, environment from the process), pass it the event file,
- * and print the function's result as JSON on the last line of stdout.
+ * The benchmark's baseline only: a plain JVM that builds the handler (public no-arg constructor)
+ * and calls it with the event file, without Lambda's runtime emulator and runtime client. Local
+ * invokes, the demo and the cold-start figures go through scripts/lambda_emulator.py, which runs
+ * functions as Lambda does; this measures what that costs (docs/benchmarks.md).
  *
- * <p>Usage: {@code LocalInvoke <package.Class::handleRequest> <event.json>}; scripts/local sets the
- * environment from template.yaml.
+ * <p>Usage: {@code LocalInvoke <package.Class::handleRequest> <event.json>}.
  */
 public final class LocalInvoke {
     private LocalInvoke() {

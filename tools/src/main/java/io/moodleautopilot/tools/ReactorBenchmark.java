@@ -20,7 +20,7 @@ import java.util.Map;
  * latency, and cold starts, against moto (which has everything this function calls).
  * Figures: bench/results/alarm-reactor.json.
  *
- * <p>Usage: {@code ReactorBenchmark <classpath-of-the-function> [coldRuns] [warmEvents]}
+ * <p>Usage: {@code ReactorBenchmark [coldRuns] [warmEvents]}
  */
 public final class ReactorBenchmark {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -29,9 +29,8 @@ public final class ReactorBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        String functionClasspath = args[0];
-        int coldRuns = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int coldRuns = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int warm = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         Path root = CfnTemplate.repositoryRoot();
         ObjectNode report = MAPPER.createObjectNode();
         report.put("measuredAt", Instant.now().toString());
@@ -98,7 +97,7 @@ public final class ReactorBenchmark {
             Path event = Files.createTempFile("alarm-event-", ".json");
             for (int i = 0; i < coldRuns; i++) {
                 Files.write(event, stack.transition(stack.createAlarm("efs-throughput"), i % 2 == 0 ? "ALARM" : "OK", "cold " + i));
-                wall[i] = Bench.coldRun(functionClasspath, "io.moodleautopilot.reactor.AlarmReactorHandler::handleRequest", event, env);
+                wall[i] = Bench.coldRun("AlarmReactorFunction", event, env);
                 System.err.printf("reactor cold run %d: %d ms%n", i + 1, wall[i]);
             }
             ObjectNode cold = MAPPER.createObjectNode();

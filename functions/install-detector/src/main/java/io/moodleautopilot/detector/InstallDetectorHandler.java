@@ -17,6 +17,7 @@ import io.moodleautopilot.core.install.LoginPageProbe;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.function.JsonEventHandler;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,14 +62,20 @@ public class InstallDetectorHandler extends JsonEventHandler {
             DetectionResult r = service().detect();
             MDC.put("phase", r.phase().name());
             telemetry.count(namespace(), stack, "InstallPhase", "Phase", r.phase().name());
-            LOG.info("install phase {} (cluster {}, login page {}){}{}", r.phase(), r.clusterStatus(), r.probe(),
-                    r.flagSet() ? "; setup flag set to Yes" : "", r.scheduleDisabled() ? "; minute schedule disabled" : "");
-            ObjectNode n = outcome(r.flagSet() ? "FLAG_SET" : "OBSERVED", "phase " + r.phase());
+            LOG.info("install phase {} (cluster {}, login page {}){}{}{}", r.phase(), r.clusterStatus(), r.probe(),
+                    r.flagSet() ? "; setup flag set to Yes" : "", r.scheduleDisabled() ? "; minute schedule disabled" : "",
+                    r.claimedElsewhere() == null ? ""
+                            : "; another detector claimed the change to Yes (claim " + r.claimedElsewhere() + ") and writes it");
+            String verdict = r.flagSet() ? "FLAG_SET" : r.claimedElsewhere() != null ? "CLAIMED_ELSEWHERE" : "OBSERVED";
+            ObjectNode n = outcome(verdict, "phase " + r.phase());
             n.put("phase", r.phase().name());
             n.put("clusterStatus", r.clusterStatus());
             n.put("loginPageProbe", r.probe());
             n.put("flagSet", r.flagSet());
             n.put("scheduleDisabled", r.scheduleDisabled());
+            if (r.claimedElsewhere() != null) {
+                n.put("claimedElsewhere", r.claimedElsewhere());
+            }
             return n;
         } catch (InstallDetectorService.DatabaseNotReadyException e) {
             LOG.warn("{}", e.getMessage());
@@ -97,11 +104,12 @@ public class InstallDetectorHandler extends JsonEventHandler {
         if (s == null) {
             DetectorSettings settings = DetectorSettings.load(env);
             SsmInstallParameters parameters = new SsmInstallParameters(clients.ssm(), settings.setupFlagParameter(),
-                    settings.phaseParameter());
+                    settings.phaseParameter(), settings.claimPath());
             s = new InstallDetectorService(parameters, new RdsCluster(clients.rds(), settings.clusterIdentifier()),
                     new ManagedSecretCredentials(clients.secretsManager(), settings.secretId()),
                     new JdbcDatabase(settings.target()), parameters, new LoginPageProbe(settings.siteUrl()),
-                    new EventBridgeSchedule(clients.eventBridge(), settings.scheduleRuleName()));
+                    new EventBridgeSchedule(clients.eventBridge(), settings.scheduleRuleName()), parameters,
+                    Clock.systemUTC());
             service = s;
         }
         return s;

@@ -2,6 +2,8 @@ package io.moodleautopilot.detector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moodleautopilot.core.aws.AwsClients;
 import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.AwsGateway;
@@ -10,6 +12,7 @@ import io.moodleautopilot.testbed.DetectorStack;
 import io.moodleautopilot.testbed.EmbeddedPostgresExtension;
 import io.moodleautopilot.testbed.FunctionRun;
 import io.moodleautopilot.testbed.IamPolicy;
+import io.moodleautopilot.testbed.LocalLambdaContext;
 import io.moodleautopilot.testbed.MariaDbExtension;
 import io.moodleautopilot.testbed.MariaDbServer;
 import io.moodleautopilot.testbed.MoodleSite;
@@ -18,10 +21,17 @@ import io.moodleautopilot.testbed.MotoServer;
 import io.moodleautopilot.testbed.RecordedCall;
 import io.moodleautopilot.testbed.WireMockExtension;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -248,8 +258,85 @@ class InstallDetectorTest {
     }
 
     @Test
-    void theTemplateRunsTheDetectorOneAtATimeInTheVpc() {
-        Map<String, Object> props = CfnTemplate.load().properties(DetectorStack.FUNCTION);
-        assertThat(props).containsEntry("ReservedConcurrentExecutions", 1).containsKey("VpcConfig");
+    void twoDetectorsRacingOnACompleteSiteWriteYesOnce(EmbeddedPostgres pg) throws Exception {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pw-1");
+        MoodleSite site = new MoodleSite(MoodleSite.connections(pg.getPostgresDatabase()), MoodleSite.Dialect.POSTGRESQL, "mdl_")
+                .drop().complete();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<String> losers = new ArrayList<>();
+        try {
+            // Several rounds: each is a new No (a new flag version), so a new transition to claim.
+            for (int round = 0; round < 4; round++) {
+                stack.setFlag("No");
+                long before = stack.flag().version();
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<JsonNode>> results = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    InstallDetectorHandler h = handler(stack);
+                    results.add(pool.submit(() -> {
+                        go.await();
+                        ByteArrayOutputStream out = new ByteArrayOutputStream();
+                        h.handleRequest(new ByteArrayInputStream(SCHEDULE), out, new LocalLambdaContext("f", 30_000));
+                        return new ObjectMapper().readTree(out.toByteArray());
+                    }));
+                }
+                go.countDown();
+                List<JsonNode> outcomes = new ArrayList<>();
+                for (Future<JsonNode> f : results) {
+                    outcomes.add(f.get(60, TimeUnit.SECONDS));
+                }
+
+                assertThat(outcomes).extracting(o -> o.path("outcome").asText()).containsOnlyOnce("FLAG_SET");
+                assertThat(stack.flag().value()).isEqualTo("Yes");
+                assertThat(stack.flag().version()).as("one Yes write in round %d", round).isEqualTo(before + 1);
+                // The other read No too and lost the claim, or ran late enough to read Yes already.
+                outcomes.stream().filter(o -> !o.path("outcome").asText().equals("FLAG_SET")).forEach(o -> {
+                    assertThat(o.path("outcome").asText()).isIn("CLAIMED_ELSEWHERE", "OBSERVED");
+                    if (o.path("outcome").asText().equals("CLAIMED_ELSEWHERE")) {
+                        losers.add(o.path("claimedElsewhere").asText());
+                    }
+                });
+            }
+        } finally {
+            pool.shutdownNow();
+            site.drop();
+        }
+        assertThat(losers).as("rounds in which both detectors read No (the race the claim decides)").isNotEmpty();
+        assertThat(stack.claims()).hasSize(4).containsAll(losers);
+    }
+
+    @Test
+    void aChangeAnotherDetectorClaimedIsLeftToIt(EmbeddedPostgres pg) {
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pw-1");
+        MoodleSite site = new MoodleSite(MoodleSite.connections(pg.getPostgresDatabase()), MoodleSite.Dialect.POSTGRESQL, "mdl_")
+                .drop().complete();
+        String claim = stack.claimAsAnotherDetector();
+
+        var result = AwsCallRecorder.record(() -> run(handler(stack)));
+
+        assertThat(result.value().outcome()).isEqualTo("CLAIMED_ELSEWHERE");
+        assertThat(result.value().result().path("claimedElsewhere").asText()).isEqualTo(claim);
+        assertThat(result.value().result().path("flagSet").asBoolean()).isFalse();
+        assertThat(result.value().allOutput()).contains("another detector claimed the change to Yes (claim " + claim + ")");
+        assertThat(stack.flag().value()).isEqualTo("No");
+        assertThat(stack.flag().version()).isEqualTo(1);
+        assertThat(result.calls()).noneMatch(c -> c.action().equals("ssm:PutParameter")
+                && c.resources().get(0).endsWith("IsMoodleSetupCompleted"));
+        assertThat(stack.ruleEnabled()).as("left running in case the winner died before writing").isTrue();
+        assertThat(stack.functionPolicy().violations(result.calls())).as("the loser's calls").isEmpty();
+        site.drop();
+    }
+
+    @Test
+    void theTemplateRunsTheDetectorInTheVpcWithAnOptionalReservation() {
+        CfnTemplate template = CfnTemplate.load();
+        Map<String, Object> props = template.properties(DetectorStack.FUNCTION);
+        assertThat(props).containsKey("VpcConfig");
+        Object reserved = props.get("ReservedConcurrentExecutions");
+        Map<String, String> resources = Map.of();
+        assertThat(new CfnTemplate.Resolver(template, "moodle", Map.of(), resources).string(reserved))
+                .as("no reservation by default (accounts with a low concurrency limit refuse one)").isEmpty();
+        assertThat(new CfnTemplate.Resolver(template, "moodle", Map.of("InstallDetectorReservedConcurrency", "1"), resources)
+                .string(reserved)).isEqualTo("1");
     }
 }

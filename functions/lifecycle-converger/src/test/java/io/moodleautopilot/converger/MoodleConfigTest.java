@@ -179,6 +179,48 @@ class MoodleConfigTest {
     }
 
     @Test
+    void aChangeOfTwoHundredSettingsConvergesWithAStatusThatFitsItsParameter() throws Exception {
+        answer("Success", REPORT, "");
+        stack.setFlag("Yes");
+        Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        var document = Invocations.MAPPER.createObjectNode();
+        var changed = Invocations.MAPPER.createArrayNode();
+        for (int i = 1; i <= 200; i++) {
+            String value = "value " + i + ", set in one change";
+            document.put("autopilot_setting_" + i, value);
+            changed.addObject().put("name", "autopilot_setting_" + i).putNull("plugin").putNull("old").put("new", value);
+        }
+        stack.setSettings(document.toString());
+        var report = Invocations.MAPPER.createObjectNode();
+        report.putObject("settings").put("unchanged", 7).set("changed", changed);
+        report.putNull("applicationCache");
+        answer("Success", report.toString(), "");
+
+        var applied = Invocations.invoke(Invocations.handler(env), Invocations.event("moodle-settings-change.json"));
+
+        assertThat(applied.outcome()).isEqualTo("APPLIED");
+        // The result (and the log) keep every change: the header and 200 lines.
+        JsonNode actions = applied.result().path("actions");
+        assertThat(actions).hasSize(201);
+        assertThat(actions.get(0).asText()).endsWith(": 200 changes");
+        assertThat(actions.get(200).asText()).isEqualTo("set autopilot_setting_200: (unset) -> 'value 200, set in one change'");
+        String stored = stack.parameter(stack.statusParameter());
+        assertThat(stored.length()).isLessThan(4096);
+        JsonNode kept = Invocations.MAPPER.readTree(stored).path("actions");
+        int listed = kept.size() - 1;
+        assertThat(listed).as("changes listed in the status").isGreaterThan(10);
+        for (int i = 0; i < listed; i++) {
+            assertThat(kept.get(i).asText()).isEqualTo(actions.get(i).asText());
+        }
+        assertThat(kept.get(listed).asText()).isEqualTo("... and " + (201 - listed) + " more");
+        assertThat(status().path("moodleConfigAppliedFor").asText()).isNotEmpty();
+        // The record is readable, so the next converge compares against it and has nothing to do.
+        var next = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+        assertThat(next.outcome()).isEqualTo("NO_CHANGE");
+        assertThat(stack.moodleConfigCommands()).hasSize(2);
+    }
+
+    @Test
     void installModeSendsNothing() {
         var installing = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
 

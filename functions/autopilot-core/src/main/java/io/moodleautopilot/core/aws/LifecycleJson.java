@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.lifecycle.LifecyclePhase;
 import io.moodleautopilot.core.lifecycle.SessionConfig;
+import io.moodleautopilot.core.lifecycle.StatusActions;
 import io.moodleautopilot.core.lifecycle.StatusRecord;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +20,11 @@ import java.util.Optional;
 
 /** The JSON forms of the status record and the session configuration, as stored in Parameter Store. */
 public final class LifecycleJson {
+    /**
+     * The status record is a Standard-tier parameter: "a maximum parameter value of 4096
+     * characters". Measured here in UTF-8 bytes, which are never fewer than the characters.
+     */
+    public static final int STATUS_LIMIT = 4096;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private LifecycleJson() {
@@ -41,6 +48,7 @@ public final class LifecycleJson {
         }
     }
 
+    /** Keeps as many of the record's actions as fit in {@link #STATUS_LIMIT}, see {@link StatusActions}. */
     public static String status(StatusRecord s) {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("phase", s.phase().name());
@@ -51,7 +59,6 @@ public final class LifecycleJson {
             n.put("pipelineExecutionId", s.pipelineExecutionId());
         }
         ArrayNode actions = n.putArray("actions");
-        s.actions().forEach(actions::add);
         n.put("trigger", s.trigger());
         n.put("transitionedAt", s.transitionedAt().toString());
         n.put("updatedAt", s.updatedAt().toString());
@@ -70,7 +77,23 @@ public final class LifecycleJson {
         } else {
             n.put("moodleConfigAppliedFor", s.moodleConfigAppliedFor());
         }
+        // Priced with a comma each (one too many): the record with its kept actions stays within the limit.
+        int withoutActions = utf8Length(n.toString());
+        StatusActions.fit(s.actions(), STATUS_LIMIT - withoutActions, a -> utf8Length(quoted(a)) + 1)
+                .forEach(actions::add);
         return n.toString();
+    }
+
+    private static String quoted(String text) {
+        try {
+            return MAPPER.writeValueAsString(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int utf8Length(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     public static Optional<StatusRecord> parseStatus(String json) {

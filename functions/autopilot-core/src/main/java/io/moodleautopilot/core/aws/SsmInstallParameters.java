@@ -4,31 +4,64 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.install.DetectorPorts;
 import io.moodleautopilot.core.install.InstallPhase;
+import io.moodleautopilot.core.lifecycle.FlagReading;
 import java.time.Instant;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.Parameter;
+import software.amazon.awssdk.services.ssm.model.ParameterAlreadyExistsException;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 import software.amazon.awssdk.services.ssm.model.ParameterType;
 
-/** The setup flag and the detector's phase record, in Parameter Store. */
-public final class SsmInstallParameters implements DetectorPorts.SetupFlag, DetectorPorts.PhaseRecord {
+/** The setup flag, the detector's phase record and its claims on the flag's change, in Parameter Store. */
+public final class SsmInstallParameters implements DetectorPorts.SetupFlag, DetectorPorts.PhaseRecord,
+        DetectorPorts.TransitionClaims {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final Supplier<SsmClient> ssm;
     private final String flagName;
     private final String phaseName;
+    private final String claimPath;
     /** What this container last wrote, so an unchanged phase costs no write (and no read). */
     private volatile String lastRecorded;
 
-    public SsmInstallParameters(Supplier<SsmClient> ssm, String flagName, String phaseName) {
+    public SsmInstallParameters(Supplier<SsmClient> ssm, String flagName, String phaseName, String claimPath) {
         this.ssm = ssm;
         this.flagName = flagName;
         this.phaseName = phaseName;
+        this.claimPath = claimPath;
     }
 
     @Override
-    public String read() {
+    public FlagReading read() {
         try {
-            return ssm.get().getParameter(r -> r.name(flagName)).parameter().value();
+            Parameter flag = ssm.get().getParameter(r -> r.name(flagName)).parameter();
+            return new FlagReading(flag.value(), flag.version(), flag.lastModifiedDate());
+        } catch (ParameterNotFoundException e) {
+            return FlagReading.absent();
+        }
+    }
+
+    /**
+     * Without overwrite, PutParameter fails with ParameterAlreadyExists when the name exists: the
+     * claim is the write that succeeds once. A create whose answer was lost and that the SDK retried
+     * reads as lost too; the claim then goes stale and a later detector claims again.
+     */
+    @Override
+    public boolean create(String key) {
+        try {
+            ssm.get().putParameter(r -> r.name(claimPath + "/" + key).value("claimed").type(ParameterType.STRING)
+                    .overwrite(false)
+                    .description("The InstallDetector that created this claim writes the setup flag's Yes"));
+            return true;
+        } catch (ParameterAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Instant createdAt(String key) {
+        try {
+            return ssm.get().getParameter(r -> r.name(claimPath + "/" + key)).parameter().lastModifiedDate();
         } catch (ParameterNotFoundException e) {
             return null;
         }

@@ -6,7 +6,9 @@ package io.moodleautopilot.core.install;
  * @param phase          null when the database could not be read
  * @param clusterStatus  the RDS status seen before connecting
  * @param flagSet        whether this run set the setup flag to Yes
+ * @param claimedElsewhere the claim another detector holds on this flag version's change to Yes
+ *                       (it writes Yes, this run did not); null otherwise
  */
 public record DetectionResult(InstallPhase phase, String clusterStatus, String probe, boolean flagSet,
-                              boolean scheduleDisabled) {
+                              boolean scheduleDisabled, String claimedElsewhere) {
 }

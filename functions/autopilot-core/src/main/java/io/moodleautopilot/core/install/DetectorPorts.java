@@ -1,5 +1,8 @@
 package io.moodleautopilot.core.install;
 
+import io.moodleautopilot.core.lifecycle.FlagReading;
+import java.time.Instant;
+
 /** The InstallDetector's view of the outside world; the aws package implements these with the SDK. */
 public final class DetectorPorts {
     private DetectorPorts() {
@@ -22,10 +25,23 @@ public final class DetectorPorts {
     }
 
     public interface SetupFlag {
-        /** @return the flag's raw value, or null when it does not exist */
-        String read();
+        /** @return the flag's value with its version, or {@link FlagReading#absent()} when it does not exist */
+        FlagReading read();
 
         void setYes(String description);
+    }
+
+    /**
+     * Create-only markers: the one conditional write Parameter Store offers (PutParameter without
+     * overwrite fails when the name exists), so that of several detectors that read the same No,
+     * exactly one writes Yes.
+     */
+    public interface TransitionClaims {
+        /** @return true when this call created the claim, false when it existed already */
+        boolean create(String key);
+
+        /** @return when the claim was created, or null when it does not exist (any more) */
+        Instant createdAt(String key);
     }
 
     public interface PhaseRecord {

@@ -3,10 +3,14 @@ package io.moodleautopilot.core.install;
 import io.moodleautopilot.core.lifecycle.Env;
 import java.util.Map;
 
-/** The InstallDetector's settings, from the environment template.yaml sets. */
+/**
+ * The InstallDetector's settings, from the environment template.yaml sets.
+ *
+ * @param claimPath the parameter path under which detectors claim the flag's change to Yes
+ */
 public record DetectorSettings(String stackName, String setupFlagParameter, String phaseParameter,
-                              String clusterIdentifier, String secretId, DatabaseTarget target, String siteUrl,
-                              String scheduleRuleName) {
+                              String claimPath, String clusterIdentifier, String secretId, DatabaseTarget target,
+                              String siteUrl, String scheduleRuleName) {
 
     public static DetectorSettings load(Map<String, String> env) {
         String stack = Env.required(env, "STACK_NAME");
@@ -19,6 +23,7 @@ public record DetectorSettings(String stackName, String setupFlagParameter, Stri
         return new DetectorSettings(stack,
                 env.getOrDefault("SETUP_FLAG_PARAMETER", "/Moodle/" + stack + "/IsMoodleSetupCompleted"),
                 env.getOrDefault("INSTALL_PHASE_PARAMETER", "/Moodle/" + stack + "/Automation/InstallPhase"),
+                env.getOrDefault("INSTALL_CLAIM_PATH", "/Moodle/" + stack + "/Automation/InstallCompleteClaim"),
                 Env.required(env, "DB_CLUSTER_ID"), Env.required(env, "DB_SECRET_ARN"), target,
                 env.getOrDefault("SITE_URL", ""), env.getOrDefault("SCHEDULE_RULE_NAME", ""));
     }

@@ -1,16 +1,30 @@
 package io.moodleautopilot.core.install;
 
+import io.moodleautopilot.core.lifecycle.FlagReading;
 import io.moodleautopilot.core.lifecycle.SetupFlag;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
  * Reads Moodle's own tables and, when the site is really installed, sets the setup flag to Yes,
  * which starts the LifecycleConverger. It never sets No and never touches a Yes (or anything that is
- * not exactly No in the converger's reading).
+ * not exactly No in the converger's reading). Several detectors may run at once (the function has
+ * no reserved concurrency by default), so the change to Yes is claimed first: only the detector
+ * that creates the claim writes Yes.
  */
 public final class InstallDetectorService {
     static final String FLAG_DESCRIPTION =
             "Yes once Moodle's installation is complete; set to Yes by the InstallDetector, which read it from Moodle's tables.";
+    /**
+     * A claim this old whose flag still reads No was won by a detector that died between claim and
+     * write (or whose write failed): far longer than an invocation can live (its timeout is 30 s),
+     * so its winner can no longer write, and a later detector claims the change again.
+     */
+    static final Duration STALE_CLAIM = Duration.ofMinutes(5);
+    /** Each further claim needs another stale one: more than a few means something else is wrong. */
+    static final int MAX_CLAIMS = 5;
 
     private final DetectorPorts.SetupFlag flag;
     private final DetectorPorts.Cluster cluster;
@@ -19,11 +33,14 @@ public final class InstallDetectorService {
     private final DetectorPorts.PhaseRecord record;
     private final DetectorPorts.SiteProbe probe;
     private final DetectorPorts.Schedule schedule;
+    private final DetectorPorts.TransitionClaims claims;
+    private final Clock clock;
 
     public InstallDetectorService(DetectorPorts.SetupFlag flag, DetectorPorts.Cluster cluster,
                                   DetectorPorts.CredentialsSource credentials, DetectorPorts.Database database,
                                   DetectorPorts.PhaseRecord record, DetectorPorts.SiteProbe probe,
-                                  DetectorPorts.Schedule schedule) {
+                                  DetectorPorts.Schedule schedule, DetectorPorts.TransitionClaims claims,
+                                  Clock clock) {
         this.flag = flag;
         this.cluster = cluster;
         this.credentials = credentials;
@@ -31,6 +48,8 @@ public final class InstallDetectorService {
         this.record = record;
         this.probe = probe;
         this.schedule = schedule;
+        this.claims = claims;
+        this.clock = clock;
     }
 
     /**
@@ -42,23 +61,65 @@ public final class InstallDetectorService {
         if (!"available".equals(status)) {
             throw new DatabaseNotReadyException(status);
         }
-        Optional<SetupFlag> current = SetupFlag.parse(flag.read());
+        FlagReading reading = flag.read();
+        Optional<SetupFlag> current = SetupFlag.parse(reading.rawValue());
         MoodleSnapshot snapshot = readWithFreshCredentialsOnce();
         InstallPhase phase = PhaseClassifier.classify(snapshot, current.orElse(null) == SetupFlag.YES);
         String probed = probe.probe();
         record.record(phase, probed);
 
         boolean flagSet = false;
+        String claimedElsewhere = null;
         if (phase == InstallPhase.COMPLETE && current.orElse(null) == SetupFlag.NO) {
-            flag.setYes(FLAG_DESCRIPTION);
-            flagSet = true;
+            Claim claim = claim(reading);
+            if (claim.won()) {
+                flag.setYes(FLAG_DESCRIPTION);
+                flagSet = true;
+            } else {
+                // The winner writes Yes and stops the schedule; this run leaves both to it (and the
+                // schedule running, so a winner that died is replaced once its claim is stale).
+                claimedElsewhere = claim.key();
+            }
         }
         boolean disabled = false;
         if (phase == InstallPhase.COMPLETE && (flagSet || current.orElse(null) == SetupFlag.YES)) {
             schedule.disable();
             disabled = true;
         }
-        return new DetectionResult(phase, status, probed, flagSet, disabled);
+        return new DetectionResult(phase, status, probed, flagSet, disabled, claimedElsewhere);
+    }
+
+    private record Claim(String key, boolean won) {
+    }
+
+    /**
+     * Claims this version's change to Yes. A claim older than {@link #STALE_CLAIM} (the flag still
+     * reads No, so its winner never wrote) is followed by the next one, "-2", "-3": each is again
+     * create-only, so of several detectors that find the same stale claim one wins the next.
+     */
+    private Claim claim(FlagReading reading) {
+        String key = claimKey(reading);
+        for (int n = 1; ; n++) {
+            String name = n == 1 ? key : key + "-" + n;
+            if (claims.create(name)) {
+                return new Claim(name, true);
+            }
+            Instant created = claims.createdAt(name);
+            boolean stale = created == null || created.plus(STALE_CLAIM).isBefore(clock.instant());
+            if (!stale || n == MAX_CLAIMS) {
+                return new Claim(name, false);
+            }
+        }
+    }
+
+    /**
+     * Names one transition: the version of the No that was read, and when it was written, because a
+     * flag deleted and created again (a stack deleted and created under the same name, whose old
+     * claims stay behind) restarts its versions at 1.
+     */
+    static String claimKey(FlagReading reading) {
+        long modified = reading.lastModified() == null ? 0 : reading.lastModified().getEpochSecond();
+        return "v" + reading.version() + "-" + modified;
     }
 
     /** The managed secret rotates: one authentication failure re-reads it before giving up. */

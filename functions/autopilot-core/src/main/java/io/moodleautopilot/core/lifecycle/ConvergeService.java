@@ -195,9 +195,12 @@ public final class ConvergeService {
         MoodleConfigOutcome outcome = moodleConfig.apply(payload);
         switch (outcome.status()) {
             case APPLIED -> {
+                int changes = outcome.changes().size();
                 actions.add("Moodle settings and application cache applied on " + outcome.instanceId() + " (command "
-                        + outcome.commandId() + "): " + (outcome.changes().isEmpty() ? "no change"
-                        : String.join("; ", outcome.changes())));
+                        + outcome.commandId() + "): " + (changes == 0 ? "no change"
+                        : changes + (changes == 1 ? " change" : " changes")));
+                // One action per change: the status record keeps those that fit and counts the rest.
+                actions.addAll(outcome.changes());
                 return payload.fingerprint();
             }
             case NO_INSTANCE -> actions.add("Moodle settings waiting: " + outcome.detail());

@@ -1,0 +1,155 @@
+package io.moodleautopilot.core.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moodleautopilot.core.lifecycle.FlagReading;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The claim on the flag's change to Yes, with the ports as plain fakes. */
+class InstallDetectorServiceTest {
+    private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+    private static final Instant FLAG_WRITTEN = Instant.parse("2026-03-01T10:00:00Z");
+    private static final MoodleSnapshot COMPLETE = new MoodleSnapshot(true, "2024100700", "1", false, false, 0, 1, "MAU");
+
+    private final List<String> flagWrites = new ArrayList<>();
+    private final Map<String, Instant> claims = new LinkedHashMap<>();
+    private boolean scheduleDisabled;
+    private FlagReading flag = new FlagReading("No", 3, FLAG_WRITTEN);
+
+    private DetectionResult detect(MoodleSnapshot snapshot) {
+        DetectorPorts.SetupFlag setupFlag = new DetectorPorts.SetupFlag() {
+            @Override
+            public FlagReading read() {
+                return flag;
+            }
+
+            @Override
+            public void setYes(String description) {
+                flagWrites.add("Yes");
+            }
+        };
+        DetectorPorts.TransitionClaims claimStore = new DetectorPorts.TransitionClaims() {
+            @Override
+            public boolean create(String key) {
+                return claims.putIfAbsent(key, NOW) == null;
+            }
+
+            @Override
+            public Instant createdAt(String key) {
+                return claims.get(key);
+            }
+        };
+        DetectorPorts.CredentialsSource credentials = new DetectorPorts.CredentialsSource() {
+            @Override
+            public Credentials get() {
+                return new Credentials("moodle", "pw");
+            }
+
+            @Override
+            public void invalidate() {
+            }
+        };
+        return new InstallDetectorService(setupFlag, () -> "available", credentials, c -> snapshot,
+                (phase, probe) -> { }, () -> "not configured", () -> scheduleDisabled = true, claimStore,
+                Clock.fixed(NOW, ZoneOffset.UTC)).detect();
+    }
+
+    @Test
+    void theDetectorThatCreatesTheClaimWritesYes() {
+        DetectionResult r = detect(COMPLETE);
+
+        assertThat(r.flagSet()).isTrue();
+        assertThat(r.claimedElsewhere()).isNull();
+        assertThat(flagWrites).containsExactly("Yes");
+        assertThat(claims).containsOnlyKeys("v3-" + FLAG_WRITTEN.getEpochSecond());
+        assertThat(scheduleDisabled).isTrue();
+    }
+
+    @Test
+    void aClaimAnotherDetectorHoldsLeavesTheFlagAndTheScheduleToIt() {
+        claims.put("v3-" + FLAG_WRITTEN.getEpochSecond(), NOW.minusSeconds(2));
+
+        DetectionResult r = detect(COMPLETE);
+
+        assertThat(r.flagSet()).isFalse();
+        assertThat(r.claimedElsewhere()).isEqualTo("v3-" + FLAG_WRITTEN.getEpochSecond());
+        assertThat(flagWrites).isEmpty();
+        assertThat(scheduleDisabled).as("the schedule keeps running in case the winner died").isFalse();
+    }
+
+    @Test
+    void aStaleClaimWhoseWinnerNeverWroteIsClaimedAgainUnderTheNextName() {
+        String key = "v3-" + FLAG_WRITTEN.getEpochSecond();
+        claims.put(key, NOW.minus(InstallDetectorService.STALE_CLAIM).minusSeconds(1));
+
+        DetectionResult r = detect(COMPLETE);
+
+        assertThat(r.flagSet()).isTrue();
+        assertThat(flagWrites).containsExactly("Yes");
+        assertThat(claims).containsOnlyKeys(key, key + "-2");
+    }
+
+    @Test
+    void aClaimJustYoungerThanStaleStillBelongsToItsWinner() {
+        String key = "v3-" + FLAG_WRITTEN.getEpochSecond();
+        claims.put(key, NOW.minus(InstallDetectorService.STALE_CLAIM).plusSeconds(1));
+
+        assertThat(detect(COMPLETE).claimedElsewhere()).isEqualTo(key);
+        assertThat(flagWrites).isEmpty();
+    }
+
+    @Test
+    void afterTheLastStaleClaimItGivesUpWithoutWriting() {
+        String key = "v3-" + FLAG_WRITTEN.getEpochSecond();
+        Instant stale = NOW.minus(Duration.ofHours(1));
+        claims.put(key, stale);
+        for (int n = 2; n <= InstallDetectorService.MAX_CLAIMS; n++) {
+            claims.put(key + "-" + n, stale);
+        }
+
+        DetectionResult r = detect(COMPLETE);
+
+        assertThat(r.flagSet()).isFalse();
+        assertThat(r.claimedElsewhere()).isEqualTo(key + "-" + InstallDetectorService.MAX_CLAIMS);
+        assertThat(claims).hasSize(InstallDetectorService.MAX_CLAIMS);
+    }
+
+    @Test
+    void aNewNoVersionIsANewTransitionWithItsOwnClaim() {
+        claims.put("v3-" + FLAG_WRITTEN.getEpochSecond(), NOW);
+        flag = new FlagReading("No", 5, NOW.minusSeconds(30));
+
+        assertThat(detect(COMPLETE).flagSet()).isTrue();
+        assertThat(claims).containsKey("v5-" + NOW.minusSeconds(30).getEpochSecond());
+    }
+
+    @Test
+    void aFlagCreatedAgainAtVersionOneIsNotTakenForTheOldStacksClaim() {
+        // A stack deleted and created under the same name: its old claims stay behind.
+        claims.put("v1-" + FLAG_WRITTEN.getEpochSecond(), FLAG_WRITTEN);
+        flag = new FlagReading("No", 1, NOW.minusSeconds(600));
+
+        assertThat(detect(COMPLETE).flagSet()).isTrue();
+    }
+
+    @Test
+    void noClaimWhenTheFlagIsNotExactlyNoOrTheSiteIsNotComplete() {
+        flag = new FlagReading("Yes", 4, FLAG_WRITTEN);
+        assertThat(detect(COMPLETE).flagSet()).isFalse();
+        flag = new FlagReading("maybe", 4, FLAG_WRITTEN);
+        assertThat(detect(COMPLETE).flagSet()).isFalse();
+        flag = new FlagReading("No", 4, FLAG_WRITTEN);
+        assertThat(detect(new MoodleSnapshot(true, "2024100700", "1", false, false, 0, 1, "")).flagSet()).isFalse();
+
+        assertThat(claims).isEmpty();
+        assertThat(flagWrites).isEmpty();
+    }
+}
