@@ -63,12 +63,16 @@ ensure_venv() {
 # Debian packages the tests use: mariadb-server (the InstallDetector's MySQL-family tests start
 # their own server in a temporary directory; the package's service is not used), openssl (a
 # certificate for the TLS tests), and for the deployment bundle's tests php-cli (lints, renders and
-# loads config.php), shellcheck, jq and unzip (the bundle's scripts use them on the instances).
+# loads config.php), php-pgsql and php-mysql (ensure-app-user.php against real PostgreSQL and
+# MariaDB), shellcheck, jq, unzip and curl (the bundle's scripts use them on the instances).
 ensure_test_packages() {
   local missing=()
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v php >/dev/null 2>&1 || missing+=(php-cli)
+  { command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -qx pgsql; } || missing+=(php-pgsql)
+  { command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -qx mysqli; } || missing+=(php-mysql)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   command -v jq >/dev/null 2>&1 || missing+=(jq)
   command -v unzip >/dev/null 2>&1 || missing+=(unzip)

@@ -596,8 +596,27 @@ def deliver_alarm(alarm, state_value, reason, before=None):
     return act
 
 
+# The demo's stand-ins for MoodleSource's pinned sources (template.yaml's PhpExtensions and
+# CodeDeployAgent: pecl.php.net and AWS's CodeDeploy bucket are out of reach here), fixed bytes so
+# that their SHA-256s can be pinned as the template pins the real ones.
+PINNED_STAND_INS = {
+    "/pinned/redis-6.1.0.tgz": b"demo stand-in for redis-6.1.0.tgz\n",
+    "/pinned/memcached-3.3.0.tgz": b"demo stand-in for memcached-3.3.0.tgz\n",
+    "/pinned/releases/codedeploy-agent-1.8.1-26.noarch.rpm": b"demo stand-in for the CodeDeploy agent\n",
+}
+
+
+def pinned_sources(base):
+    """MoodleSource's PhpExtensions and CodeDeployAgent properties, served by the release server."""
+    import hashlib
+    return {"PhpExtensions": [{"Url": base + p, "Sha256": hashlib.sha256(PINNED_STAND_INS[p]).hexdigest()}
+                              for p in ("/pinned/redis-6.1.0.tgz", "/pinned/memcached-3.3.0.tgz")],
+            "CodeDeployAgent": {"Url": base + "/pinned/releases/codedeploy-agent-1.8.1-26.noarch.rpm", "Sha256": ""}}
+
+
 class ReleaseServer(http.server.BaseHTTPRequestHandler):
-    """Plays download.moodle.org for the demo: a small release archive per path (moodle/ inside)."""
+    """Plays download.moodle.org for the demo: a small release archive per path (moodle/ inside);
+    and pecl.php.net and AWS's CodeDeploy bucket for the pinned sources (PINNED_STAND_INS)."""
 
     def do_GET(self):
         import tarfile
@@ -607,7 +626,7 @@ class ReleaseServer(http.server.BaseHTTPRequestHandler):
             info = tarfile.TarInfo("moodle/version.php")
             info.size = len(body)
             tar.addfile(info, io.BytesIO(body))
-        data = buf.getvalue()
+        data = PINNED_STAND_INS.get(self.path, buf.getvalue())
         self.send_response(200)
         self.send_header("Content-Type", "application/gzip")
         self.send_header("Content-Length", str(len(data)))
@@ -642,7 +661,8 @@ def stage_release(request_type, archive):
     props = {k: v for k, v in translated["Resources"]["MoodleSource"]["Properties"].items()
              if k not in ("ServiceToken", "BundleVersion")}
     props = resolver(props)
-    props.update(ReleaseUrl=f"http://127.0.0.1:{release_server_port()}/{archive}", BundleVersion="local")
+    props.update(ReleaseUrl=f"http://127.0.0.1:{release_server_port()}/{archive}", BundleVersion="local",
+                 **pinned_sources(f"http://127.0.0.1:{release_server_port()}"))
     event = {"RequestType": request_type, "ServiceToken": "local", "LogicalResourceId": "MoodleSource",
              "RequestId": str(uuid.uuid4()), "ResourceType": "Custom::MoodleSource", "ResourceProperties": props}
     if request_type == "Update":
@@ -677,7 +697,13 @@ def run_custom_resource(logical_id, event, file_name):
     finally:
         server.shutdown()
     if ResponseReceiver.answers:
-        return result, ResponseReceiver.answers[0]
+        answer = ResponseReceiver.answers[0]
+        if event["RequestType"] == "Create" and answer.get("PhysicalResourceId"):
+            # CloudFormation keeps the id a Create answered and sends it with every later request.
+            s = state()
+            s.setdefault("customIds", {})[event["LogicalResourceId"]] = answer["PhysicalResourceId"]
+            (STATE / "state.json").write_text(json.dumps(s, indent=1))
+        return result, answer
     timeout = service_timeout(event["LogicalResourceId"])
     return result, {"Status": "FAILED", "Reason": f"no answer from the function: CloudFormation fails the "
                     f"resource after its ServiceTimeout ({timeout} s)"}
@@ -692,6 +718,163 @@ def stack_hook(event_name):
     event = json.loads((ROOT / "events" / event_name).read_text())
     result, answer = run_custom_resource("LifecycleConvergerFunction", event, "event-" + event_name)
     return result, answer.get("Status", "none")
+
+
+def custom_resources_in_delete_order(translated):
+    """The stack's custom resources in the order CloudFormation deletes them: a resource goes only
+    after everything that depends on it (Ref, Fn::GetAtt, ${...} or DependsOn, transitively)."""
+    resources = translated["Resources"]
+
+    def direct(node, out):
+        if isinstance(node, dict):
+            if set(node) == {"Ref"} and node["Ref"] in resources:
+                out.add(node["Ref"])
+            elif set(node) == {"Fn::GetAtt"}:
+                target = node["Fn::GetAtt"]
+                out.add((target[0] if isinstance(target, list) else target.split(".")[0]))
+            elif set(node) == {"Fn::Sub"}:
+                text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
+                out.update(m for m in re.findall(r"\$\{([A-Za-z0-9]+)[.}]", text) if m in resources)
+            for v in node.values():
+                direct(v, out)
+        elif isinstance(node, list):
+            for v in node:
+                direct(v, out)
+        return out
+
+    deps = {}
+    for logical, res in resources.items():
+        d = direct(res.get("Properties", {}), set())
+        on = res.get("DependsOn", [])
+        d.update([on] if isinstance(on, str) else on)
+        deps[logical] = d & set(resources)
+
+    def closure(logical, seen):
+        for d in deps.get(logical, ()):
+            if d not in seen:
+                seen.add(d)
+                closure(d, seen)
+        return seen
+    needs = {k: closure(k, set()) for k in resources}
+    custom = [k for k, v in resources.items() if v["Type"].startswith("Custom::")]
+    order = []
+    while len(order) < len(custom):
+        # Next: one no remaining custom resource depends on.
+        ready = [c for c in custom if c not in order and not any(c in needs[o] for o in custom if o not in order and o != c)]
+        order.append(sorted(ready)[0])
+    return order
+
+
+def custom_resource_event(translated, resolver, logical, request_type):
+    """The function behind a custom resource (its ServiceToken) and the request CloudFormation sends
+    it, with the resource's properties from template.yaml resolved against the local stack."""
+    res = translated["Resources"][logical]
+    token = res["Properties"]["ServiceToken"]
+    function = re.sub(r"Alias[A-Za-z0-9]+$", "", token["Ref"]) if isinstance(token, dict) else token
+    props = {}
+    for key, value in res["Properties"].items():
+        try:
+            props[key] = resolver(value)
+        except KeyError:
+            pass  # a value only the real stack has (a function version)
+    event = {"RequestType": request_type, "ServiceToken": "local", "LogicalResourceId": logical,
+             "RequestId": str(uuid.uuid4()), "ResourceType": res["Type"], "ResourceProperties": props}
+    if request_type != "Create":
+        # The id the resource's Create answered (run_custom_resource records it).
+        event["PhysicalResourceId"] = state().get("customIds", {}).get(logical, f"{STACK}-{logical}-unknown")
+    return function, event
+
+
+def create_custom_resource(logical):
+    """A custom resource's Create, as CloudFormation sends it when it creates the stack."""
+    translated = json.loads((STATE / "translated.json").read_text())
+    s = state()
+    resolver = Resolver(dict(s["params"]), {**s.get("names", {}), **s.get("alarms", {}), **physical_names()},
+                        translated.get("Conditions"), translated.get("Mappings"))
+    function, event = custom_resource_event(translated, resolver, logical, "Create")
+    return run_custom_resource(function, event, f"event-create-{logical}.json")
+
+
+def delete_stack_step():
+    """The stack's delete as CloudFormation runs it: the custom resources' Delete first (through the
+    same runner as their Create and Update), then the stack itself. moto's CloudFormation cannot
+    delete a bucket that holds any object version (S3 answers BucketNotEmpty, and the bucket stays):
+    the versioned buckets go only because EmptyBucketsOnDelete emptied them first."""
+    translated = json.loads((STATE / "translated.json").read_text())
+    physical = physical_names()
+    s = state()
+    resolver = Resolver(dict(s["params"]), {**s.get("names", {}), **s.get("alarms", {}), **physical},
+                        translated.get("Conditions"), translated.get("Mappings"))
+    s3 = client("s3")
+    artifacts, source = physical["ArtifactBucket"], physical["SourceBucket"]
+    # The pipeline here is a stand-in that writes no artifacts; put what its source action leaves in
+    # AWS: two runs' artifacts, one key written twice, one deleted (a delete marker).
+    for run, body in ((1, b"release run 1"), (2, b"release run 2"), (2, b"release run 2, retried")):
+        s3.put_object(Bucket=artifacts, Key=f"{PIPELINE}/Release/run{run}.zip", Body=body)
+    s3.delete_object(Bucket=artifacts, Key=f"{PIPELINE}/Release/run1.zip")
+
+    def versions(bucket):
+        page = s3.list_object_versions(Bucket=bucket)
+        return len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+    held = {b: versions(b) for b in (artifacts, source)}
+    try:
+        s3.delete_bucket(Bucket=artifacts)
+        refused = "S3 deleted it (unexpected)"
+    except Exception as e:  # what CloudFormation's own delete of the bucket meets without the emptying
+        refused = f"S3 refuses DeleteBucket: {getattr(e, 'response', {}).get('Error', {}).get('Code', e)}"
+    lines = [f"artifact bucket {held[artifacts]} version(s) and delete marker(s), source bucket {held[source]}; "
+             f"{refused}"]
+    ok = True
+    for logical in custom_resources_in_delete_order(translated):
+        function, event = custom_resource_event(translated, resolver, logical, "Delete")
+        result, answer = run_custom_resource(function, event, f"event-delete-{logical}.json")
+        ok &= answer.get("Status") == "SUCCESS"
+        lines.append(f"custom resource {logical} (Delete) -> {result.get('outcome')}, CloudFormation answered "
+                     f"{answer.get('Status')}: {answer.get('Reason', '')[:160]}")
+    emptied = {b: versions(b) for b in (artifacts, source)}
+    vpc = physical.get("Vpc")
+    try:
+        client("cloudformation").delete_stack(StackName=STACK)
+        moto_note = ""
+    except Exception as e:
+        # moto's CloudFormation has no delete for NAT gateways, route tables, internet gateways and
+        # VPC endpoints, and keeps the interfaces of terminated instances: it stops at the VPC.
+        # CloudFormation deletes those; what is checked below is the stack's own doing.
+        code = getattr(e, "response", {}).get("Error", {}).get("Code", str(e))
+        moto_note = f"; moto stopped at the VPC ({code}: its gap, see the code)"
+        ok &= code == "DependencyViolation"
+    gone = []
+    for bucket in (artifacts, source):
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except Exception:
+            gone.append(bucket)
+    ssm = client("ssm")
+    left = sorted(p["Name"] for page in ssm.get_paginator("get_parameters_by_path").paginate(
+        Path=f"/Moodle/{STACK}", Recursive=True) for p in page["Parameters"])
+    # Kept on purpose (docs/architecture.md, Teardown): the InstallDetector's own records.
+    detector = [n for n in left if n == f"/Moodle/{STACK}/Automation/InstallPhase"
+                or n.startswith(f"/Moodle/{STACK}/Automation/InstallCompleteClaim/")]
+    unexpected = [n for n in left if n not in detector]
+    ec2 = client("ec2")
+    network = ([g["GroupName"] for g in ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"] if g["GroupName"] != "default"]
+        + [n["SubnetId"] for n in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]])
+    kept = physical.get("AccessLogBucket")
+    try:
+        s3.head_bucket(Bucket=kept)
+        kept_note = "access log bucket kept (DeletionPolicy Retain)"
+    except Exception:
+        kept_note = f"access log bucket {kept} gone (expected kept: DeletionPolicy Retain)"
+        ok = False
+    lines.append(f"after the custom resources: {emptied[artifacts]} + {emptied[source]} versions left; "
+                 f"delete_stack: {len(gone)} of 2 versioned buckets deleted{moto_note}; {kept_note}; "
+                 f"security groups and subnets left: {network or 'none'}")
+    lines.append(f"parameters left under /Moodle/{STACK}: {unexpected or 'none'} besides the InstallDetector's "
+                 f"{len(detector)} record(s) (kept, docs/architecture.md Teardown)")
+    passed = (ok and len(gone) == 2 and not unexpected and not network
+              and emptied == {artifacts: 0, source: 0} and held[artifacts] > 0)
+    return passed, "\n          ".join(lines)
 
 
 def demo():
@@ -722,6 +905,13 @@ def demo():
           f"the deployed package; SnapStart (container credentials only): {snapstart}\n")
     step("stack deployed: install mode as the template creates it", lambda: None,
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off")
+
+    def empty_on_delete():
+        result, answer = create_custom_resource("EmptyBucketsOnDelete")
+        return (f"custom resource EmptyBucketsOnDelete (Create) -> {result.get('outcome')}, CloudFormation answered "
+                f"{answer.get('Status')}: {answer.get('Reason', '')}")
+    step("the versioned buckets will be emptied when the stack is deleted (custom resource)", empty_on_delete,
+         lambda s: state().get("customIds", {}).get("EmptyBucketsOnDelete"))
 
     def stage(request_type, archive):
         def act():
@@ -867,12 +1057,21 @@ def demo():
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL"
          and s["detector"] == "enabled")
 
+    start = time.monotonic()
+    deleted, detail = delete_stack_step()
+    if not deleted:
+        failures.append("stack delete")
+    print(f"[{time.monotonic() - t0:6.1f}s] stack deleted: the custom resources' Delete first, then the stack "
+          f"({(time.monotonic() - start) * 1000:.0f} ms){'' if deleted else '  << UNEXPECTED'}")
+    print(f"          {detail}")
+
     print()
     if failures:
         print("demo FAILED at: " + "; ".join(failures))
         sys.exit(1)
     print(f"demo passed in {time.monotonic() - t0:.1f} s: release staged -> install phases detected -> flag set "
-          "-> production -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1")
+          "-> production -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1 "
+          "-> stack deleted (buckets emptied first; left only what the docs keep)")
 
 
 def status_cmd():

@@ -7,8 +7,9 @@
 //               every value is a JSON string, because CloudFormation renders it with !Sub.
 // SESSION.json  the session settings the LifecycleConverger publishes (a flat object whose keys are
 //               Moodle's $CFG->session_* names); absent or empty means database sessions.
-// standard in   the database secret (Secrets Manager JSON with "username" and "password"). It comes
-//               on stdin so that the password is never in a process's argv or environment.
+// standard in   the database's application secret (Secrets Manager JSON with "username" and
+//               "password"; never the master secret, which RDS rotates). It comes on stdin so
+//               that the password is never in a process's argv or environment.
 //
 // Every value goes through var_export(), so quotes, backslashes, "$", newlines, a PHP closing tag or non-ASCII
 // in a value stay inside a PHP string literal and cannot change the file's code. On bad input this

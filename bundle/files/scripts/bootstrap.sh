@@ -10,7 +10,8 @@
 # shared dataroot (EFS), installs Moodle's cron, the CloudWatch agent and the CodeDeploy agent,
 # then runs the same steps as the CodeDeploy hooks (before-install, install-release, start; with
 # Moodle's CLI installer before start when the install mode is Unattended) and checks that Moodle
-# answers (validate).
+# answers (validate). Its last step completes the Auto Scaling group's launch hook: until then the
+# group keeps the instance in Pending:Wait, out of the load balancer and its health checks.
 #
 # Every step looks before it changes anything, so running it again (by hand, after a failure) is
 # safe. Never `set -x`: this script handles the admin password.
@@ -22,10 +23,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Moodle 4.5 supports PHP 8.1 to 8.3 (8.4 arrives with Moodle 5.0). AL2023 packages PHP 8.3 as
 # php8.3-* since 2023.5.20240624.
 PHP_VERSION=8.3
-# Not packaged for AL2023; built from PECL. redis backs Redis/Valkey sessions and MUC stores,
-# memcached the memcached session handler.
-PECL_REDIS=redis-6.1.0
-PECL_MEMCACHED=memcached-3.3.0
+# Not packaged for AL2023; built from the PECL sources MoodleSource staged beside the release.
+# redis backs Redis/Valkey sessions and MUC stores, memcached the memcached session handler.
+PECL_REDIS=redis
+PECL_MEMCACHED=memcached
+# What MoodleSource fetched from outside the release, pinned in template.yaml (MoodleSource's
+# PhpExtensions and CodeDeployAgent): the PECL sources under vendor/ and the CodeDeploy agent's
+# package in AWS's regional bucket, each with its SHA-256. Nothing outside AWS is fetched at boot.
+PINNED_MANIFEST="$BUNDLE_DIR/vendor/manifest.json"
 # Where the RDS CA bundle comes from when the database's certificate is verified (verify-full),
 # unless the bundle carries certs/rds-global-bundle.pem.
 RDS_CA_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
@@ -67,38 +72,71 @@ install_packages() {
   # Moodle 4.5's required extensions: pgsql or mysqli (php-mysqlnd), gd, intl, mbstring, soap
   # (web services), xml (dom, simplexml, xmlreader), zip, sodium; opcache is strongly
   # recommended; curl, openssl, iconv, ctype, fileinfo, tokenizer and zlib come in php-common.
-  # php-devel, php-pear, gcc and make build the PECL extensions below.
+  # php-devel, php-pear, gcc and make build the PECL extensions below; php-pear needs posix,
+  # which AL2023 packages as php8.3-process: named here, so dnf never takes another PHP stream's.
   dnf_install httpd \
     "php$PHP_VERSION-fpm" "php$PHP_VERSION-cli" "php$PHP_VERSION-common" "php$PHP_VERSION-opcache" \
     "php$PHP_VERSION-pgsql" "php$PHP_VERSION-mysqlnd" "php$PHP_VERSION-gd" "php$PHP_VERSION-intl" \
     "php$PHP_VERSION-mbstring" "php$PHP_VERSION-soap" "php$PHP_VERSION-xml" "php$PHP_VERSION-zip" \
-    "php$PHP_VERSION-sodium" "php$PHP_VERSION-devel" php-pear gcc make \
+    "php$PHP_VERSION-sodium" "php$PHP_VERSION-process" "php$PHP_VERSION-devel" php-pear gcc make \
     amazon-efs-utils amazon-cloudwatch-agent cronie logrotate tar unzip ruby
 }
 
-# pecl_extension NAME-VERSION REQUIRED
+# pinned JQ_PATH: a string from the staged manifest of pinned sources, or "" when it has none.
+pinned() {
+  [ -r "$PINNED_MANIFEST" ] \
+    || die "$PINNED_MANIFEST is missing: the release was staged without its pinned sources; stage it again (MoodleSource, template.yaml)"
+  jq -r "$1 // empty | strings" "$PINNED_MANIFEST" 2>/dev/null || true
+}
+
+# check_sha256 FILE EXPECTED: a file fetched or staged is used only with the SHA-256 pinned for it.
+check_sha256() {
+  local actual
+  actual=$(sha256sum "$1" | cut -d' ' -f1)
+  [ "$actual" = "$2" ] \
+    || die "$(basename "$1") has SHA-256 $actual, expected $2 (pinned in $PINNED_MANIFEST): not using it"
+}
+
+# pecl_extension NAME REQUIRED: builds a PECL extension from its staged source (checked against its
+# pinned SHA-256) with phpize, configure and make, as PHP's manual builds shared PECL extensions;
+# configure's defaults are pecl's default answers. Nothing is downloaded.
 pecl_extension() {
-  local spec="$1" required="$2" name="${1%-*}"
+  local name="${1%%-*}" required="$2" file sha work
   if "$PHP_BIN" -m 2>/dev/null | grep -qix "$name"; then
     return 0
   fi
-  log "building the PHP extension $spec from PECL (AL2023 does not package it)"
-  # stdin from /dev/null: pecl takes the default answer to each configure question.
-  if pecl install -f "$spec" </dev/null >>"$AUTOPILOT_LOG" 2>&1; then
+  file=$(pinned ".php_extensions[\"$name\"].file")
+  sha=$(pinned ".php_extensions[\"$name\"].sha256")
+  if [ -z "$file" ] || [ -z "$sha" ] || [ ! -f "$BUNDLE_DIR/$file" ]; then
+    [ "$required" = required ] || { log "WARNING: no staged source for the PHP extension $name; its session handler will not work on this node"; return 0; }
+    die "no staged source for the PHP extension $name in $PINNED_MANIFEST; stage the release again"
+  fi
+  check_sha256 "$BUNDLE_DIR/$file" "$sha"
+  log "building the PHP extension $name from the staged $(basename "$file") (AL2023 does not package it)"
+  work=$(mktemp -d)
+  if tar -xzf "$BUNDLE_DIR/$file" -C "$work" --no-same-owner \
+      && (cd "$work/$(basename "$file" .tgz)" && phpize && ./configure --enable-"$name" \
+            && make -j"$(nproc)" && make install) </dev/null >>"$AUTOPILOT_LOG" 2>&1; then
     printf 'extension=%s.so\n' "$name" >"/etc/php.d/50-$name.ini"
     log "PHP extension $name installed"
   elif [ "$required" = required ]; then
-    die "building the PHP extension $spec failed (output in $AUTOPILOT_LOG)"
+    rm -rf "$work"
+    die "building the PHP extension $name failed (output in $AUTOPILOT_LOG)"
   else
-    log "WARNING: building the PHP extension $spec failed; the $name session handler and cache store will not work on this node"
+    log "WARNING: building the PHP extension $name failed; the $name session handler and cache store will not work on this node"
   fi
+  rm -rf "$work"
 }
 
 install_php_extensions() {
   pecl_extension "$PECL_REDIS" required
-  # libmemcached's headers: best effort, the memcached handler is the rarer choice.
-  dnf_install libmemcached-awesome-devel zlib-devel || log "WARNING: libmemcached headers are not available"
-  pecl_extension "$PECL_MEMCACHED" optional
+  # libmemcached's headers and the extension: required when a cache engine is memcached
+  # (MEMCACHED_EXTENSION), best effort otherwise (the memcached handler is the rarer choice).
+  if ! dnf_install libmemcached-awesome-devel zlib-devel; then
+    [ "$MEMCACHED_EXTENSION" = optional ] || die "libmemcached's headers are not available, and a cache engine is memcached"
+    log "WARNING: libmemcached headers are not available"
+  fi
+  pecl_extension "$PECL_MEMCACHED" "$MEMCACHED_EXTENSION"
 }
 
 configure_php() {
@@ -121,7 +159,9 @@ configure_php() {
 configure_httpd() {
   # The event MPM: threads for keep-alive and static files, PHP in PHP-FPM's processes.
   printf 'LoadModule mpm_event_module modules/mod_mpm_event.so\n' >/etc/httpd/conf.modules.d/00-mpm.conf
-  sed "s#/var/www/moodle#$DIRROOT#g" "$BUNDLE_DIR/config/httpd-moodle.conf" >/etc/httpd/conf.d/moodle.conf
+  # The health page stays in the bundle (CodeDeploy's files section keeps this copy current).
+  sed -e "s#/var/www/moodle#$DIRROOT#g" -e "s#@HEALTH_PAGE@#$BUNDLE_DIR/config/health.php#" \
+    "$BUNDLE_DIR/config/httpd-moodle.conf" >/etc/httpd/conf.d/moodle.conf
   apachectl configtest >/dev/null 2>&1 || die "Apache's configuration does not pass 'apachectl configtest'"
 }
 
@@ -200,8 +240,8 @@ install_cron() {
 configure_cloudwatch_agent() {
   local log_group
   log_group=$(json_get "$SITE_JSON" log_group)
-  jq --arg group "$log_group" '.logs.logs_collected.files.collect_list[].log_group_name = $group' \
-    "$BUNDLE_DIR/config/amazon-cloudwatch-agent.json" >"$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json.new"
+  render_agent_config "$BUNDLE_DIR/config/amazon-cloudwatch-agent.json" "$log_group" \
+    "$(json_get "$SITE_JSON" log_retention_days)" >"$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json.new"
   mv -f "$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json.new" "$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json"
   "$CWAGENT_DIR/bin/amazon-cloudwatch-agent-ctl" -a fetch-config -m ec2 -s \
     -c "file:$CWAGENT_DIR/etc/amazon-cloudwatch-agent.json" >>"$AUTOPILOT_LOG" 2>&1 \
@@ -266,24 +306,34 @@ unattended_install() {
 
 # The CodeDeploy agent, so that the pipeline can deploy to this instance. Installed last: the
 # deployment CodeDeploy starts for a new instance then finds everything else in place (and its
-# BeforeInstall hook waits for this script's marker in any case).
+# BeforeInstall hook waits for this script's marker in any case). The pinned package from AWS's
+# regional bucket (through the VPC's S3 gateway endpoint), checked against the SHA-256 recorded
+# when the release was staged; never the floating latest/install. dnf adds its ruby from AL2023.
 install_codedeploy_agent() {
   if ! rpm -q codedeploy-agent >/dev/null 2>&1; then
-    local installer
-    installer=$(mktemp)
-    curl -fsS --retry 5 --max-time 120 -o "$installer" \
-      "https://aws-codedeploy-$AWS_REGION.s3.$AWS_REGION.amazonaws.com/latest/install" \
-      || die "cannot download the CodeDeploy agent's installer"
-    chmod 0755 "$installer"
-    "$installer" auto >>"$AUTOPILOT_LOG" 2>&1 || die "the CodeDeploy agent did not install"
-    rm -f "$installer"
+    local url sha dir
+    url=$(pinned .codedeploy_agent.url)
+    sha=$(pinned .codedeploy_agent.sha256)
+    if [ -z "$url" ] || [ -z "$sha" ]; then
+      die "$PINNED_MANIFEST names no CodeDeploy agent package; stage the release again"
+    fi
+    dir=$(mktemp -d)
+    log "installing the CodeDeploy agent $(pinned .codedeploy_agent.version) from $url"
+    curl -fsS --retry 5 --max-time 300 -o "$dir/$(basename "$url")" "$url" \
+      || die "cannot download the CodeDeploy agent from $url"
+    check_sha256 "$dir/$(basename "$url")" "$sha"
+    dnf install -y -q --setopt=install_weak_deps=False "$dir/$(basename "$url")" >>"$AUTOPILOT_LOG" 2>&1 \
+      || die "the CodeDeploy agent did not install (output in $AUTOPILOT_LOG)"
+    rm -rf "$dir"
   fi
   systemctl enable --now --quiet codedeploy-agent
 }
 
 save_instance_env
 dnf_install jq
-SITE_JSON=$(fetch_site_config) || die "cannot read the site configuration $(site_config_parameter)"
+# On a new stack the parameter (or this role's permission to read it) can still be on its way.
+SITE_JSON=$(wait_for_site_config) || die "cannot read the site configuration $(site_config_parameter)"
+MEMCACHED_EXTENSION=$(memcached_extension "$SITE_JSON")
 DIRROOT=$(site_path dirroot)
 DATAROOT=$(site_path dataroot)
 LOCALCACHEDIR=$(site_path localcachedir)
@@ -309,4 +359,6 @@ bash "$BUNDLE_DIR/scripts/validate.sh"
 
 install_codedeploy_agent
 touch "$AUTOPILOT_STATE/bootstrapped"
+# Last: the group holds this instance out of service until its launch hook is completed.
+complete_launch_hook "$SITE_JSON"
 log "bootstrap complete"

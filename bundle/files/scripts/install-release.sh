@@ -4,7 +4,8 @@
 # 1. unpacks moodle-release.tgz (or .zip) from the bundle into its own directory,
 #    $RELEASES_DIR/<first 16 hex digits of the archive's sha256>/ (Moodle's packages hold one
 #    top-level moodle/ folder); a release already unpacked is reused;
-# 2. renders config.php into it (render-config.sh);
+# 2. makes the database's application user match its secret (ensure-app-user.sh: the only step that
+#    logs in as the master user), then renders config.php into it (render-config.sh) with that user;
 # 3. switches dirroot (a symlink) to it with one rename(2), so every request sees either the whole
 #    old release or the whole new one;
 # 4. keeps the two releases before it (rolling back is pointing the symlink back) and deletes older.
@@ -60,6 +61,7 @@ else
   rm -rf "$staging"
 fi
 
+bash "$BUNDLE_DIR/scripts/ensure-app-user.sh"
 bash "$BUNDLE_DIR/scripts/render-config.sh" "$release"
 
 if [ "$(readlink -f "$dirroot" 2>/dev/null || true)" = "$(readlink -f "$release")" ]; then

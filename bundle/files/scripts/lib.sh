@@ -80,3 +80,108 @@ json_get() {
 current_release() {
   readlink -f "$1"
 }
+
+# render_agent_config TEMPLATE LOG_GROUP RETENTION_DAYS: the CloudWatch agent's configuration for
+# this site on stdout. Every file goes to the stack's log group, with that group's retention: the
+# agent sets it on a group it creates again (the stack's group deleted while the instance still
+# ran), which would otherwise never expire, and on the stack's own group it is the same value.
+render_agent_config() {
+  jq --arg group "$2" --argjson days "$3" \
+    '.logs.logs_collected.files.collect_list[] |= (.log_group_name = $group | .retention_in_days = $days)' "$1"
+}
+
+# --- first boot: what can still be late, and the launch hook --------------------------------
+
+# How long the bootstrap waits for what a new stack may still be creating (the site configuration,
+# a role whose permissions are seconds old), and how often it asks again. The tests shorten both.
+LATE_WAIT_SECONDS="${LATE_WAIT_SECONDS:-300}"
+LATE_RETRY_SECONDS="${LATE_RETRY_SECONDS:-15}"
+# The instance metadata service (IMDSv2: a session token first).
+IMDS_ENDPOINT="${IMDS_ENDPOINT:-http://169.254.169.254}"
+
+# retry_late WHAT COMMAND...: runs COMMAND until it succeeds, for up to LATE_WAIT_SECONDS, with one
+# progress line per failed attempt (the error's last line: the AWS CLI's errors hold no secret);
+# COMMAND's standard output passes through from the attempt that succeeded, and only from it.
+retry_late() {
+  local what="$1" started=$SECONDS err out
+  shift
+  err=$(mktemp)
+  while true; do
+    if out=$("$@" 2>"$err"); then
+      rm -f "$err"
+      printf '%s' "$out"
+      return 0
+    fi
+    if [ $((SECONDS - started)) -ge "$LATE_WAIT_SECONDS" ]; then
+      log "$what: still failing after $((SECONDS - started))s: $(tail -n 1 "$err")"
+      rm -f "$err"
+      return 1
+    fi
+    log "$what: not available yet ($(tail -n 1 "$err")); retrying in ${LATE_RETRY_SECONDS}s ($((SECONDS - started))s of ${LATE_WAIT_SECONDS}s)"
+    sleep "$LATE_RETRY_SECONDS"
+  done
+}
+
+# The site configuration, waiting for it: on a new stack the bootstrap may ask before the
+# parameter, or the role's permission to read it, is visible.
+wait_for_site_config() {
+  retry_late "the site configuration $(site_config_parameter)" fetch_site_config
+}
+
+# This instance's id, from the instance metadata service (IMDSv2).
+instance_id() {
+  local token
+  token=$(curl -fsS -X PUT --max-time 5 --retry 3 -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \
+    "$IMDS_ENDPOINT/latest/api/token") || return 1
+  curl -fsS --max-time 5 --retry 3 -H "X-aws-ec2-metadata-token: $token" "$IMDS_ENDPOINT/latest/meta-data/instance-id"
+}
+
+# complete_launch_hook SITE_JSON: the bootstrap's last step. The group holds every new instance in
+# Pending:Wait (out of the load balancer) until this tells its launch hook (site configuration
+# keys web_group and launch_hook) CONTINUE; without it the hook times out and the instance is
+# abandoned and replaced. No waiting action (a re-run by hand, an instance already in service) is
+# not an error.
+complete_launch_hook() {
+  local group hook id result
+  group=$(jq -r '.web_group // empty' <<<"$1")
+  hook=$(jq -r '.launch_hook // empty' <<<"$1")
+  if [ -z "$group" ] || [ -z "$hook" ]; then
+    log "the site configuration names no launch hook: nothing to complete"
+    return 0
+  fi
+  id=$(instance_id) || die "cannot read this instance's id from the instance metadata service"
+  result=$(retry_late "completing the launch hook $hook of $group" complete_lifecycle_action_once "$group" "$hook" "$id") \
+    || die "cannot complete the launch hook $hook of $group for $id"
+  case "$result" in
+    completed) log "launch hook $hook of $group completed for $id: the instance enters service" ;;
+    *) log "no launch hook action is waiting for $id (already in service, or a re-run): nothing to complete" ;;
+  esac
+}
+
+# complete_lifecycle_action_once GROUP HOOK INSTANCE_ID: prints "completed", or "none" when no action
+# waits for the instance (the API's ValidationError "No active Lifecycle Action found"); any other
+# error goes to stderr and fails, for retry_late to try again.
+complete_lifecycle_action_once() {
+  local out rc=0
+  out=$(awscli autoscaling complete-lifecycle-action --auto-scaling-group-name "$1" --lifecycle-hook-name "$2" \
+    --instance-id "$3" --lifecycle-action-result CONTINUE 2>&1 >/dev/null) || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    printf 'completed'
+  elif grep -q 'No active Lifecycle Action' <<<"$out"; then
+    printf 'none'
+  else
+    printf '%s\n' "$out" >&2
+    return "$rc"
+  fi
+}
+
+# memcached_extension SITE_JSON: "required" when either cache engine is memcached (sessions, or the
+# application cache), else "optional". A required extension that does not build stops the
+# bootstrap: a node without it would fail every memcached session.
+memcached_extension() {
+  if jq -e '.session_cache_engine == "memcached" or .app_cache_engine == "memcached"' <<<"$1" >/dev/null; then
+    printf 'required'
+  else
+    printf 'optional'
+  fi
+}

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Renders Moodle's config.php into a release directory (default: the current release, through the
 # dirroot symlink). Called by install-release.sh for every new release, and safe to run on its own
-# whenever the session configuration or the database secret changes.
+# whenever the session configuration or the application secret changes.
 #
 #   render-config.sh [RELEASE_DIR]
 #
 # Inputs, read fresh every time: the site configuration (SSM /Moodle/<stack>/Site/Config), the
 # session configuration (the SSM parameter the site configuration names; absent until the
-# LifecycleConverger publishes it, which means database sessions) and the database secret (Secrets
-# Manager, keys username and password). The secret reaches render-config.php on stdin only: never
-# in an argv, an environment variable, a log line or a file other than config.php itself.
+# LifecycleConverger publishes it, which means database sessions) and the database's application
+# secret (Secrets Manager, keys username and password; db_app_secret_arn). Never the master secret:
+# RDS rotates the master password, and a config.php holding it would fail at each rotation
+# (ensure-app-user.sh gives the application user its password, with the master's login). The secret
+# reaches render-config.php on stdin only: never in an argv, an environment variable, a log line or
+# a file other than config.php itself.
 # config.php is replaced atomically (rename in the same directory), mode 0640, root:apache.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -24,7 +27,8 @@ target="${1:-$(json_get "$site_json" dirroot)}"
 # final config.php, not beside the dirroot symlink.
 target=$(cd "$target" && pwd -P)
 session_parameter=$(json_get "$site_json" session_config_parameter)
-secret_arn=$(json_get "$site_json" db_secret_arn)
+secret_arn=$(json_get "$site_json" db_app_secret_arn)
+[ -n "$secret_arn" ] || die "the site configuration's db_app_secret_arn is empty"
 
 work=$(mktemp -d)
 tmp=""
@@ -55,7 +59,7 @@ fi
 if ! secret_json=$(awscli secretsmanager get-secret-value --secret-id "$secret_arn" \
       --query SecretString --output text 2>"$work/secret.err"); then
   log "$(head -c 2000 "$work/secret.err")"
-  die "cannot read the database secret"
+  die "cannot read the database application secret"
 fi
 
 tmp=$(mktemp "$target/.config.php.XXXXXX")

@@ -187,6 +187,7 @@ final class Bundle {
         m.put("dbname", "moodle");
         m.put("prefix", "mdl_");
         m.put("db_secret_arn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc");
+        m.put("db_app_secret_arn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/Moodle/" + stack + "/DatabaseAppUser-AbCdEf");
         m.put("db_tls", "true");
         m.put("dataroot", "/mnt/moodledata");
         m.put("dirroot", "/var/www/moodle");
@@ -202,6 +203,7 @@ final class Bundle {
         m.put("source_key", "moodle/release.zip");
         m.put("session_config_parameter", "/Moodle/" + stack + "/Automation/SessionConfig");
         m.put("log_group", "/moodle/" + stack + "/web");
+        m.put("log_retention_days", "90");
         return JSON.valueToTree(m);
     }
 

@@ -172,6 +172,17 @@ class BundleLayoutTest {
     }
 
     @Test
+    void theHealthPageIsServedFromTheBundleToTheLoadBalancersAddressesOnly() {
+        String vhost = Bundle.read(files().resolve("config/httpd-moodle.conf"));
+        assertThat(vhost).contains("Alias /autopilot-health @HEALTH_PAGE@")
+                .containsPattern("<Location /autopilot-health>\\s+Require ip 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10\\s+</Location>");
+        // The trusted proxies of mod_remoteip are the same ranges: a forwarded request has its client's address.
+        assertThat(vhost).contains("RemoteIPInternalProxy 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10");
+        assertThat(Bundle.read(files().resolve("scripts/bootstrap.sh")))
+                .contains("-e \"s#@HEALTH_PAGE@#$BUNDLE_DIR/config/health.php#\"");
+    }
+
+    @Test
     void theVirtualHostServesMoodleThroughPhpFpm() {
         String vhost = Bundle.read(files().resolve("config/httpd-moodle.conf"));
         assertThat(vhost).contains("DocumentRoot /var/www/moodle", "DirectoryIndex index.php", "AcceptPathInfo On",

@@ -30,6 +30,8 @@ final class FakeInstance {
     final Path releases;
     private final String user;
     private final String group;
+    /** Added to (or replacing) the instance's environment, e.g. FAKE_AWS_ENDPOINT to answer from moto_server. */
+    final Map<String, String> extraEnv = new LinkedHashMap<>();
 
     FakeInstance(Path root) {
         this.root = root;
@@ -99,6 +101,7 @@ final class FakeInstance {
         env.put("CONFIG_OWNER", user);
         env.put("WEB_GROUP", group);
         env.put("WEB_USER", user);
+        env.putAll(extraEnv);
         return env;
     }
 

@@ -41,8 +41,17 @@ class InstallReleaseScriptTest {
         ObjectNode site = Bundle.siteConfig(FakeInstance.STACK);
         site.put("dirroot", dirroot.toString());
         instance.putSiteConfig(site);
-        instance.putSecret(site.path("db_secret_arn").asText(),
+        instance.putSecret(site.path("db_app_secret_arn").asText(),
                 Bundle.json(Map.of("username", "moodle_app", "password", "pw-install-release")));
+        // ensure-app-user.sh needs a database server: EnsureAppUserTest and DatabaseRotationTest run
+        // it for real. Here a stand-in records that it ran (and fails when told to).
+        Bundle.write(bundle.resolve("scripts/ensure-app-user.sh"), """
+                #!/usr/bin/env bash
+                set -euo pipefail
+                source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+                log "ensure-app-user stand-in ran"
+                [ ! -e "$AUTOPILOT_STATE/ensure-fails" ] || die "ensure-app-user stand-in failed"
+                """);
     }
 
     Bundle.Result install() {
@@ -206,6 +215,33 @@ class InstallReleaseScriptTest {
         Bundle.Result r = install();
 
         assertThat(r.exit()).isNotZero();
+        assertThat(live()).isEqualTo(instance.releases.resolve(r1).toRealPath());
+        assertThat(instance.releases.resolve(r2).resolve("config.php")).doesNotExist();
+    }
+
+    @Test
+    void theApplicationUserIsEnsuredBeforeConfigIsRendered() throws IOException {
+        stageTgz("r1");
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        String log = r.stderr();
+        assertThat(log).contains("ensure-app-user stand-in ran").contains("config.php rendered");
+        assertThat(log.indexOf("ensure-app-user stand-in ran")).isLessThan(log.indexOf("config.php rendered"));
+    }
+
+    @Test
+    void whenTheApplicationUserCannotBeEnsuredTheLiveReleaseStaysAndNoConfigIsRendered() throws IOException {
+        String r1 = stageTgz("r1");
+        assertThat(install().exit()).isZero();
+        String r2 = stageTgz("r2");
+        Bundle.write(tmp.resolve("state/ensure-fails"), "");
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("ensure-app-user stand-in failed");
         assertThat(live()).isEqualTo(instance.releases.resolve(r1).toRealPath());
         assertThat(instance.releases.resolve(r2).resolve("config.php")).doesNotExist();
     }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** scripts/render-config.sh on a fake instance: a fake aws on PATH, the real PHP behind a recording shim. */
 class RenderConfigScriptTest {
     static final String PASSWORD = "Pw'\"\\$(touch /tmp/autopilot-pwned)`id`\n?>é漢 %s end";
+    static final String MASTER_PASSWORD = "rotating-master-password";
     static final String SESSION_PARAMETER = "/Moodle/" + FakeInstance.STACK + "/Automation/SessionConfig";
 
     @TempDir
@@ -38,8 +39,10 @@ class RenderConfigScriptTest {
         site = Bundle.siteConfig(FakeInstance.STACK);
         site.put("dirroot", dirroot.toString());
         instance.putSiteConfig(site);
+        instance.putSecret(site.path("db_app_secret_arn").asText(),
+                Bundle.json(Map.of("username", "moodle_app", "password", PASSWORD)));
         instance.putSecret(site.path("db_secret_arn").asText(),
-                Bundle.json(Map.of("username", "moodle_app", "password", PASSWORD, "engine", "postgres")));
+                Bundle.json(Map.of("username", "moodle", "password", MASTER_PASSWORD, "engine", "postgres")));
     }
 
     Path script() {
@@ -81,6 +84,34 @@ class RenderConfigScriptTest {
         assertThat(traces).as("aws calls, php argv and environment, the log file").doesNotContain("Pw'")
                 .contains("argv: ").contains("env: ");
         assertThat(Path.of("/tmp/autopilot-pwned")).doesNotExist();
+    }
+
+    /** RDS rotates the master password: config.php must carry the application user, and never read the master secret. */
+    @Test
+    void rendersTheApplicationUserNeverTheRotatingMaster() {
+        Bundle.Result r = instance.run(script(), release.toString());
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        JsonNode cfg = Bundle.loadConfig(release);
+        assertThat(cfg.path("dbuser").asText()).isEqualTo("moodle_app");
+        assertThat(Bundle.read(config())).doesNotContain(MASTER_PASSWORD);
+        assertThat(Bundle.read(tmp.resolve("aws/calls.log")))
+                .contains("get-secret-value --secret-id " + site.path("db_app_secret_arn").asText())
+                .doesNotContain(site.path("db_secret_arn").asText());
+    }
+
+    @Test
+    void withoutAnApplicationSecretItStopsBeforeReadingAnySecret() throws IOException {
+        Bundle.write(config(), "<?php // the previous config\n");
+        site.put("db_app_secret_arn", "");
+        instance.putSiteConfig(site);
+
+        Bundle.Result r = instance.run(script(), release.toString());
+
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("db_app_secret_arn is empty");
+        assertThat(Bundle.read(tmp.resolve("aws/calls.log"))).doesNotContain("secretsmanager");
+        assertThat(Bundle.read(config())).isEqualTo("<?php // the previous config\n");
     }
 
     @Test
@@ -148,13 +179,13 @@ class RenderConfigScriptTest {
     @Test
     void anUnreadableSecretKeepsThePreviousConfig() throws IOException {
         Bundle.write(config(), "<?php // the previous config\n");
-        site.put("db_secret_arn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing");
+        site.put("db_app_secret_arn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing");
         instance.putSiteConfig(site);
 
         Bundle.Result r = instance.run(script(), release.toString());
 
         assertThat(r.exit()).isNotZero();
-        assertThat(r.stderr()).contains("ResourceNotFoundException").contains("cannot read the database secret");
+        assertThat(r.stderr()).contains("ResourceNotFoundException").contains("cannot read the database application secret");
         assertThat(Bundle.read(config())).isEqualTo("<?php // the previous config\n");
         assertThat(leftovers()).isEmpty();
     }

@@ -161,6 +161,9 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest r -> List.of(table(r.tableName()));
             case software.amazon.awssdk.services.sns.model.PublishRequest r -> List.of(r.topicArn());
             case StartPipelineExecutionRequest r -> List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
+            // A transition is authorised on its stage: arn:...:codepipeline:region:account:pipeline/stage.
+            case software.amazon.awssdk.services.codepipeline.model.EnableStageTransitionRequest r ->
+                    List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.pipelineName() + "/" + r.stageName());
             // S3 ARNs carry neither region nor account.
             case software.amazon.awssdk.services.s3.model.HeadObjectRequest r -> List.of(s3Object(r.bucket(), r.key()));
             case software.amazon.awssdk.services.s3.model.GetObjectRequest r -> List.of(s3Object(r.bucket(), r.key()));
@@ -168,6 +171,7 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case software.amazon.awssdk.services.s3.model.DeleteObjectRequest r -> List.of(s3Object(r.bucket(), r.key()));
             case software.amazon.awssdk.services.s3.model.ListObjectVersionsRequest r -> List.of("arn:aws:s3:::" + r.bucket());
             case software.amazon.awssdk.services.s3.model.ListObjectsV2Request r -> List.of("arn:aws:s3:::" + r.bucket());
+            case software.amazon.awssdk.services.s3.model.GetBucketTaggingRequest r -> List.of("arn:aws:s3:::" + r.bucket());
             // Recorded as a resource no policy grants, so the IAM proof fails and names the request:
             // a new AWS call must come with its mapping here and its permission in template.yaml.
             default -> List.of("unmapped:" + request.getClass().getSimpleName());

@@ -5,26 +5,32 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import java.io.IOException;
+import java.util.Set;
 
 /**
- * A stand-in for one operation of a JSON 1.1 protocol service, chosen by its {@code X-Amz-Target}
+ * A stand-in for operations of a JSON 1.1 protocol service, chosen by their {@code X-Amz-Target}
  * header: the request body is parsed here (a body that is not JSON gets the service's
  * SerializationException), the operation's answer is the subclass's.
  */
 abstract class JsonTargetStandIn implements StandIn {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    private final String target;
+    private final Set<String> targets;
 
-    JsonTargetStandIn(String target) {
-        this.target = target;
+    JsonTargetStandIn(String... targets) {
+        this.targets = Set.of(targets);
     }
 
-    /** The answer to a request whose body parsed as JSON. */
-    abstract ResponseDefinition answer(JsonNode body);
+    /**
+     * The answer to a request whose body parsed as JSON.
+     *
+     * @param operation the operation's name (the X-Amz-Target after its last '.')
+     */
+    abstract ResponseDefinition answer(String operation, JsonNode body);
 
     @Override
     public final boolean handles(String operation, Request request) {
-        return target.equals(request.getHeader("X-Amz-Target"));
+        String target = request.getHeader("X-Amz-Target");
+        return target != null && targets.contains(target);
     }
 
     @Override
@@ -35,6 +41,6 @@ abstract class JsonTargetStandIn implements StandIn {
         } catch (IOException e) {
             return StandIn.json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
         }
-        return answer(body);
+        return answer(operation, body);
     }
 }

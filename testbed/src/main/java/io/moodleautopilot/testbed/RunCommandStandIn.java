@@ -23,7 +23,7 @@ public final class RunCommandStandIn extends JsonTargetStandIn {
     }
 
     @Override
-    ResponseDefinition answer(JsonNode in) {
+    ResponseDefinition answer(String operation, JsonNode in) {
         ObjectNode out = MAPPER.createObjectNode()
                 .put("CommandId", in.path("CommandId").asText())
                 .put("InstanceId", in.path("InstanceId").asText())

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
+import software.amazon.awssdk.services.codepipeline.model.CodePipelineException;
 import software.amazon.awssdk.services.codepipeline.model.PipelineNotFoundException;
+import software.amazon.awssdk.services.codepipeline.model.StageNotFoundException;
+import software.amazon.awssdk.services.codepipeline.model.StageTransitionType;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.SsmException;
 
@@ -38,6 +41,39 @@ class TestBedTest {
             assertThat(pipelines.executions()).hasSize(2);
             assertThatThrownBy(() -> cp.startPipelineExecution(r -> r.name("nope")))
                     .isInstanceOf(PipelineNotFoundException.class).hasMessageContaining("nope");
+        }
+    }
+
+    @Test
+    void codePipelineStandInHoldsExecutionsAtTheDisabledDeployTransitionUntilItIsEnabled(CodePipelineStandIn pipelines) {
+        pipelines.createPipeline("p");
+        try (CodePipelineClient cp = CodePipelineClient.create()) {
+            // As template.yaml creates it: the run CodePipeline starts on creation stops before Deploy.
+            String onCreation = cp.startPipelineExecution(r -> r.name("p").clientRequestToken("creation"))
+                    .pipelineExecutionId();
+            assertThat(pipelines.deployStageOpen("p")).isFalse();
+            assertThat(pipelines.deployedExecutions()).isEmpty();
+
+            // The real SDK accepts the API's empty 200 answer; enabling twice is harmless.
+            cp.enableStageTransition(r -> r.pipelineName("p").stageName("Deploy").transitionType(StageTransitionType.INBOUND));
+            cp.enableStageTransition(r -> r.pipelineName("p").stageName("Deploy").transitionType(StageTransitionType.INBOUND));
+            assertThat(pipelines.deployStageOpen("p")).isTrue();
+            assertThat(pipelines.deployedExecutions()).containsExactly("p:" + onCreation);
+
+            String next = cp.startPipelineExecution(r -> r.name("p").clientRequestToken("next")).pipelineExecutionId();
+            assertThat(pipelines.deployedExecutions()).containsExactly("p:" + onCreation, "p:" + next);
+            assertThat(pipelines.calls()).containsExactly("StartPipelineExecution p", "EnableStageTransition p/Deploy/Inbound",
+                    "EnableStageTransition p/Deploy/Inbound", "StartPipelineExecution p");
+
+            assertThatThrownBy(() -> cp.enableStageTransition(r -> r.pipelineName("nope").stageName("Deploy")
+                    .transitionType(StageTransitionType.INBOUND)))
+                    .isInstanceOf(PipelineNotFoundException.class).hasMessageContaining("nope");
+            assertThatThrownBy(() -> cp.enableStageTransition(r -> r.pipelineName("p").stageName("Build")
+                    .transitionType(StageTransitionType.INBOUND)))
+                    .isInstanceOf(StageNotFoundException.class).hasMessageContaining("Build");
+            assertThatThrownBy(() -> cp.enableStageTransition(r -> r.pipelineName("p").stageName("Deploy")
+                    .transitionType("Sideways")))
+                    .isInstanceOf(CodePipelineException.class).hasMessageContaining("transitionType");
         }
     }
 

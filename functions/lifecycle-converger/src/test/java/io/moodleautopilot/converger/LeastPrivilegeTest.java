@@ -62,7 +62,7 @@ class LeastPrivilegeTest {
                 "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters",
                 "autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup",
                 "cloudwatch:DescribeAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
-                "codepipeline:StartPipelineExecution", "ssm:SendCommand");
+                "codepipeline:EnableStageTransition", "codepipeline:StartPipelineExecution", "ssm:SendCommand");
         assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
         assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
         // "*" only where IAM has no resource-level permission for the action.
@@ -86,6 +86,7 @@ class LeastPrivilegeTest {
                 .contains("autoscaling:UpdateAutoScalingGroup on arn:aws:autoscaling:us-east-1:123456789012:"
                         + "autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/other-web")
                 .anyMatch(v -> v.startsWith("ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/other/"))
+                .anyMatch(v -> v.startsWith("codepipeline:EnableStageTransition"))
                 .anyMatch(v -> v.startsWith("codepipeline:StartPipelineExecution"));
     }
 
@@ -96,5 +97,10 @@ class LeastPrivilegeTest {
                 .filteredOn(s -> s.actions().contains("codepipeline:StartPipelineExecution"))
                 .flatExtracting(IamPolicy.Statement::resources)
                 .containsExactly("arn:aws:codepipeline:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT + ":moodle-deploy");
+        // A transition is authorised on its stage: only this pipeline's Deploy stage.
+        assertThat(stack.functionPolicy().statements())
+                .filteredOn(s -> s.actions().contains("codepipeline:EnableStageTransition"))
+                .flatExtracting(IamPolicy.Statement::resources)
+                .containsExactly("arn:aws:codepipeline:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT + ":moodle-deploy/Deploy");
     }
 }

@@ -59,9 +59,10 @@ class LifecycleConvergerTest {
         assertThat(status.path("pipelineExecutionId").asText()).isEqualTo(pipelines.executions().get(0).split(":")[1]);
         // Pipeline, group, alarms, session settings, and Moodle's own configuration on one instance.
         assertThat(status.path("actions")).hasSize(5);
-        // 8 for the lifecycle (3 reads, 5 writes) and 2 for Moodle's configuration (command, result;
-        // MoodleConfigTest), the command having ended at the first look.
-        assertThat(first.calls()).hasSizeLessThanOrEqualTo(10);
+        // 9 for the lifecycle (3 reads, 6 writes: the Deploy stage opened, then the pipeline started)
+        // and 2 for Moodle's configuration (command, result; MoodleConfigTest), the command having
+        // ended at the first look.
+        assertThat(first.calls()).hasSizeLessThanOrEqualTo(11);
         assertThat(first.value().metrics()).contains("ConvergeApplied");
 
         var replay = AwsCallRecorder.record(() -> Invocations.invoke(handler, Invocations.event("parameter-store-change.json")));

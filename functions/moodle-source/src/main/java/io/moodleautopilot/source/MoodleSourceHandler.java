@@ -26,7 +26,8 @@ import org.slf4j.MDC;
 /**
  * Entry point of the MoodleSource custom resource: parses the CloudFormation request, builds the
  * staging service for this stack and hands both to {@link SourceResource}; everything that decides
- * lives in {@link MoodleSourceService}.
+ * lives in {@link MoodleSourceService}. It also serves {@value EmptyBucketsResource#TYPE}
+ * ({@link EmptyBucketsResource}), chosen by the request's resource type.
  */
 public class MoodleSourceHandler extends JsonEventHandler {
     /** First in the class: the S3 client builds on a background thread while logging and JSON set up. */
@@ -72,6 +73,11 @@ public class MoodleSourceHandler extends JsonEventHandler {
         }
         CustomResourceRequest request = parsed.get();
         MDC.put("requestType", request.requestType());
+        if (EmptyBucketsResource.TYPE.equals(request.resourceType())) {
+            // The same function serves the stack's second custom resource (it has the S3 client).
+            return protocol.handle(request, context,
+                    new EmptyBucketsResource(new BucketEmptier(clients.s3()), telemetry, stack(), namespace()));
+        }
         SourceSettings settings;
         try {
             settings = SourceSettings.from(env);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.observe.Telemetry;
 import io.moodleautopilot.core.release.Deadline;
 import io.moodleautopilot.core.release.MoodleSourceService;
+import io.moodleautopilot.core.release.PinnedSources;
 import io.moodleautopilot.core.release.ReleaseRequestException;
 import io.moodleautopilot.core.release.ReleaseSpec;
 import io.moodleautopilot.core.release.SourceSettings;
@@ -19,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * MoodleSource as a custom resource: Create and Update stage, Delete removes every version of the
- * object. Deadline, answer and Delete rules are {@link CustomResourceProtocol}'s.
+ * MoodleSource as a custom resource: Create and Update stage (the release, the bundle and the pinned
+ * sources the template lists), Delete removes every version of the object. Deadline, answer and Delete rules are {@link CustomResourceProtocol}'s.
  */
 final class SourceResource implements CustomResourceProtocol.Resource {
     private static final Logger LOG = LoggerFactory.getLogger(SourceResource.class);
@@ -45,9 +46,12 @@ final class SourceResource implements CustomResourceProtocol.Resource {
     @Override
     public Answer apply(CustomResourceRequest request, Deadline deadline) {
         ReleaseSpec spec;
+        PinnedSources pinned;
         try {
             spec = ReleaseSpec.of(request.property("ReleaseUrl"), request.property("ReleaseVersion"),
                     request.property("ReleaseSha256"), request.property("BundleVersion"), settings.allowPlainHttp());
+            pinned = PinnedSources.of(request.property(PinnedSources.EXTENSIONS), request.property(PinnedSources.AGENT),
+                    settings.allowPlainHttp());
         } catch (ReleaseRequestException e) {
             telemetry.count(namespace, settings.stack(), "InvalidRequest");
             return Answer.failed(e.getMessage() + "; nothing changed", "FAILED");
@@ -55,7 +59,7 @@ final class SourceResource implements CustomResourceProtocol.Resource {
         LOG.info("staging {} into s3://{}/{}", spec.displayUrl(), settings.bucket(), settings.objectKey());
         StageResult result;
         try {
-            result = service.stage(spec, deadline, (bytes, total) ->
+            result = service.stage(spec, pinned, deadline, (bytes, total) ->
                     LOG.info("downloaded {} of {} bytes", bytes, total < 0 ? "?" : String.valueOf(total)));
         } catch (StagingException | ReleaseRequestException e) {
             telemetry.count(namespace, settings.stack(), "SourceFailed");

@@ -23,6 +23,7 @@ class LeastPrivilegeTest {
         try (LocalHttp http = new LocalHttp()) {
             http.serve("/a.tgz", Archives.tinyMoodleRelease("4.5.7"));
             http.serve("/b.tgz", Archives.tinyMoodleRelease("4.5.8"));
+            stack.pinned(new PinnedFixture(http).properties());
             MoodleSourceHandler handler = stack.handler();
             String cfn = http.responseUrl();
             return AwsCallRecorder.record(() -> {
@@ -42,15 +43,23 @@ class LeastPrivilegeTest {
         IamPolicy policy = stack.functionPolicy();
 
         List<RecordedCall> calls;
+        List<RecordedCall> emptier;
         try (stack) {
             calls = everyPath(stack);
+            // The function's second custom resource, EmptyBucketsOnDelete.
+            emptier = EmptyBucketsOnDeleteTest.deletePath(stack);
         }
+        List<RecordedCall> all = java.util.stream.Stream.concat(calls.stream(), emptier.stream()).toList();
 
         assertThat(calls).extracting(RecordedCall::action).contains("s3:GetObject", "s3:PutObject",
                 "s3:ListBucketVersions", "s3:DeleteObjectVersion");
-        assertThat(calls).extracting(RecordedCall::action).doesNotContain("s3:DeleteObject");
-        assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
-        assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
+        assertThat(all).extracting(RecordedCall::action).doesNotContain("s3:DeleteObject");
+        assertThat(emptier).extracting(RecordedCall::action)
+                .containsOnly("s3:GetBucketTagging", "s3:ListBucketVersions", "s3:DeleteObjectVersion");
+        assertThat(emptier).flatExtracting(RecordedCall::resources).allMatch(r ->
+                r.startsWith("arn:aws:s3:::" + stack.bucket) || r.startsWith("arn:aws:s3:::" + stack.artifactBucket));
+        assertThat(policy.violations(all)).as("calls the policy does not allow").isEmpty();
+        assertThat(policy.unusedActions(all)).as("granted actions never used").isEmpty();
         assertThat(policy.actionsOnAnyResource()).as("no action on '*'").isEmpty();
         // Object actions on the one key only; the listing on the bucket.
         assertThat(calls).filteredOn(c -> !c.action().equals("s3:ListBucketVersions"))
@@ -81,8 +90,12 @@ class LeastPrivilegeTest {
             policy = moodle.functionPolicy();
         }
         assertThat(policy.allows("s3:PutObject", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/moodle/other.zip")).isFalse();
-        assertThat(policy.allows("s3:DeleteObjectVersion", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/moodle/release.zip.bak"))
+        assertThat(policy.allows("s3:GetObject", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/moodle/release.zip.bak"))
                 .isFalse();
+        // Deleting versions of any key is EmptyBucketsOnDelete's (same function), in the stack's two buckets only.
+        assertThat(policy.allows("s3:DeleteObjectVersion", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/moodle/release.zip.bak"))
+                .isTrue();
+        assertThat(policy.allows("s3:DeleteObjectVersion", "arn:aws:s3:::other-artifactbucket-5e6f7a8b/x.zip")).isFalse();
         assertThat(policy.allows("s3:DeleteBucket", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d")).isFalse();
     }
 }

@@ -24,6 +24,7 @@ class MoodleSourceTest {
     private LocalHttp http;
     private byte[] release;
     private String releaseUrl;
+    private PinnedFixture pinned;
 
     @BeforeEach
     void setUp() {
@@ -32,6 +33,8 @@ class MoodleSourceTest {
         release = Archives.tinyMoodleRelease("4.5.7 (Build: 20250915)");
         http.serve("/stable405/moodle-4.5.7.tgz", release);
         releaseUrl = http.url("/stable405/moodle-4.5.7.tgz");
+        pinned = new PinnedFixture(http);
+        stack.pinned(pinned.properties());
     }
 
     @AfterEach
@@ -40,7 +43,7 @@ class MoodleSourceTest {
         stack.close();
     }
 
-    private byte[] event(String type, Map<String, String> props) {
+    private byte[] event(String type, Map<String, ?> props) {
         return stack.event(type, http.responseUrl(), props);
     }
 
@@ -81,7 +84,8 @@ class MoodleSourceTest {
         assertThat(zip).containsKey("appspec.yml");
         assertThat(zip.keySet()).containsExactlyInAnyOrderElementsOf(
                 java.util.stream.Stream.concat(bundle.files().stream().map(BundleFiles.BundleFile::path),
-                        java.util.stream.Stream.of("moodle-release.tgz")).toList());
+                        java.util.stream.Stream.of("moodle-release.tgz", "vendor/redis-6.1.0.tgz",
+                                "vendor/memcached-3.3.0.tgz", "vendor/manifest.json")).toList());
         for (BundleFiles.BundleFile f : bundle.files()) {
             Archives.Entry e = zip.get(f.path());
             assertThat(e.content()).as(f.path()).isEqualTo(f.content());
@@ -98,6 +102,148 @@ class MoodleSourceTest {
         assertThat(run.metrics()).containsExactly("SourceStaged");
         assertThat(run.allOutput()).contains("downloaded " + release.length + " of " + release.length + " bytes");
         assertThat(stack.workRootIsEmpty()).as("work files removed").isTrue();
+    }
+
+    @Test
+    void thePinnedExtensionSourcesAreStagedWithTheirChecksumsAndTheAgentIsRecordedNotStaged() throws Exception {
+        stack.invoke(stack.handler(), create());
+
+        assertThat(answer().path("Status").asText()).isEqualTo("SUCCESS");
+        Map<String, Archives.Entry> zip = Archives.unzip(stack.object(stack.versions().get(0).versionId()));
+        assertThat(zip.get("vendor/redis-6.1.0.tgz").content()).isEqualTo(pinned.redis);
+        assertThat(zip.get("vendor/memcached-3.3.0.tgz").content()).isEqualTo(pinned.memcached);
+        assertThat(zip.get("vendor/redis-6.1.0.tgz").unixMode() & 07777).isEqualTo(0644);
+        assertThat(zip.keySet()).noneMatch(k -> k.endsWith(".rpm"));
+
+        JsonNode manifest = SourceStack.MAPPER.readTree(zip.get("vendor/manifest.json").content());
+        JsonNode redis = manifest.path("php_extensions").path("redis");
+        assertThat(redis.path("version").asText()).isEqualTo("6.1.0");
+        assertThat(redis.path("file").asText()).isEqualTo("vendor/redis-6.1.0.tgz");
+        assertThat(redis.path("sha256").asText()).isEqualTo(Archives.sha256(zip.get("vendor/redis-6.1.0.tgz").content()))
+                .isEqualTo(Archives.sha256(pinned.redis));
+        assertThat(redis.path("url").asText()).isEqualTo(http.url(PinnedFixture.REDIS_PATH));
+        JsonNode memcached = manifest.path("php_extensions").path("memcached");
+        assertThat(memcached.path("sha256").asText())
+                .isEqualTo(Archives.sha256(zip.get("vendor/memcached-3.3.0.tgz").content()));
+        JsonNode agent = manifest.path("codedeploy_agent");
+        assertThat(agent.path("version").asText()).isEqualTo("1.8.1-26");
+        assertThat(agent.path("url").asText()).isEqualTo(http.url(PinnedFixture.AGENT_PATH));
+        assertThat(agent.path("sha256").asText()).as("recorded when staged, checked by every boot")
+                .isEqualTo(Archives.sha256(pinned.agent));
+        assertThat(agent.has("file")).isFalse();
+        assertThat(stack.metadata()).containsKey("pinned-digest");
+        assertThat(answer().path("Reason").asText()).contains("redis-6.1.0.tgz (staged)")
+                .contains("codedeploy-agent-1.8.1-26.noarch.rpm (SHA-256 " + Archives.sha256(pinned.agent) + ", recorded)");
+    }
+
+    @Test
+    void aPinnedSourceWithAnotherChecksumFailsTheStageWithBothHashesAndUploadsNothing() throws Exception {
+        String expected = "0".repeat(64);
+        FunctionRun.Outcome run = stack.invoke(stack.handler(), event("Create",
+                Map.of("ReleaseUrl", releaseUrl, "PhpExtensions", pinned.properties(expected,
+                        Archives.sha256(pinned.memcached), "").get("PhpExtensions"))));
+
+        assertThat(run.outcome()).isEqualTo("FAILED");
+        JsonNode answer = answer();
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("moodle-moodle-source");
+        assertThat(answer.path("Reason").asText()).contains("redis-6.1.0.tgz").contains(expected)
+                .contains(Archives.sha256(pinned.redis)).contains("PhpExtensions").contains("nothing was staged");
+        assertThat(stack.versions()).isEmpty();
+        assertThat(http.hits("/stable405/moodle-4.5.7.tgz")).as("the release is not even downloaded").isZero();
+        assertThat(run.metrics()).containsExactly("SourceFailed");
+        assertThat(stack.workRootIsEmpty()).isTrue();
+    }
+
+    @Test
+    void aPinnedAgentChecksumThatDoesNotMatchFailsTheStage() throws Exception {
+        String expected = "1".repeat(64);
+        stack.invoke(stack.handler(), event("Create", Map.of("ReleaseUrl", releaseUrl, "CodeDeployAgent",
+                pinned.properties(Archives.sha256(pinned.redis), Archives.sha256(pinned.memcached), expected)
+                        .get("CodeDeployAgent"))));
+
+        JsonNode answer = answer();
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("codedeploy-agent-1.8.1-26.noarch.rpm").contains(expected)
+                .contains(Archives.sha256(pinned.agent)).contains("CodeDeployAgent");
+        assertThat(stack.versions()).isEmpty();
+    }
+
+    @Test
+    void anAgentVersionMissingFromTheRegionsBucketFailsTheStageWithTheHttpStatus() throws Exception {
+        String missing = "/aws-codedeploy-us-east-1/releases/codedeploy-agent-9.9.9-1.noarch.rpm";
+        stack.invoke(stack.handler(), event("Create", Map.of("ReleaseUrl", releaseUrl,
+                "CodeDeployAgent", Map.of("Url", http.url(missing), "Sha256", ""))));
+
+        JsonNode answer = answer();
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("HTTP 404").contains(missing);
+        assertThat(stack.versions()).isEmpty();
+    }
+
+    @Test
+    void aChangedPinStagesANewVersionAndTheSamePinsDoNot() throws Exception {
+        MoodleSourceHandler handler = stack.handler();
+        stack.invoke(handler, create());
+        String first = answer().path("Data").path("VersionId").asText();
+        byte[] newer = PinnedFixture.peclTarball("redis", "6.1.1");
+        http.serve("/pecl/get/redis-6.1.1.tgz", newer);
+        Map<String, Object> bumped = Map.of("ReleaseUrl", releaseUrl, "PhpExtensions", java.util.List.of(
+                Map.of("Url", http.url("/pecl/get/redis-6.1.1.tgz"), "Sha256", Archives.sha256(newer)),
+                Map.of("Url", http.url(PinnedFixture.MEMCACHED_PATH), "Sha256", Archives.sha256(pinned.memcached))));
+
+        http.clearAnswers();
+        FunctionRun.Outcome run = stack.invoke(handler, event("Update", bumped));
+
+        assertThat(run.outcome()).isEqualTo("STAGED");
+        assertThat(answer().path("Reason").asText()).contains("the pinned sources changed");
+        String second = answer().path("Data").path("VersionId").asText();
+        assertThat(second).isNotEqualTo(first);
+        Map<String, Archives.Entry> zip = Archives.unzip(stack.object(second));
+        assertThat(zip).containsKey("vendor/redis-6.1.1.tgz").doesNotContainKey("vendor/redis-6.1.0.tgz");
+        assertThat(SourceStack.MAPPER.readTree(zip.get("vendor/manifest.json").content())
+                .path("php_extensions").path("redis").path("version").asText()).isEqualTo("6.1.1");
+
+        http.clearAnswers();
+        assertThat(stack.invoke(handler, event("Update", bumped)).outcome()).isEqualTo("UNCHANGED");
+        assertThat(stack.versions()).hasSize(2);
+    }
+
+    @Test
+    void pinnedSourcesThatCannotBeCheckedAreRefusedBeforeAnyDownload() throws Exception {
+        String redisSha = Archives.sha256(pinned.redis);
+        Map<String, Object> agent = Map.of("Url", http.url(PinnedFixture.AGENT_PATH), "Sha256", "");
+        Map<Object, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(java.util.List.of(Map.of("Url", http.url(PinnedFixture.REDIS_PATH))), "has no Sha256");
+        cases.put(java.util.List.of(Map.of("Url", http.url(PinnedFixture.REDIS_PATH), "Sha256", "abc")),
+                "64 hexadecimal");
+        cases.put(java.util.List.of(Map.of("Url", "ftp://pecl.php.net/get/redis-6.1.0.tgz", "Sha256", redisSha)),
+                "must be an https:// URL");
+        cases.put(java.util.List.of(Map.of("Url", http.url("/pecl/get/redis"), "Sha256", redisSha)),
+                "PECL file name");
+        cases.put(java.util.List.of(), "must be a list");
+        cases.put(java.util.List.of(Map.of("Url", http.url(PinnedFixture.REDIS_PATH), "Sha256", redisSha),
+                Map.of("Url", http.url(PinnedFixture.REDIS_PATH), "Sha256", redisSha)), "twice");
+        MoodleSourceHandler handler = stack.handler();
+        for (var c : cases.entrySet()) {
+            http.clearAnswers();
+            stack.invoke(handler, event("Create", Map.of("ReleaseUrl", releaseUrl, "PhpExtensions", c.getKey(),
+                    "CodeDeployAgent", agent)));
+            JsonNode answer = answer();
+            assertThat(answer.path("Status").asText()).as(c.getKey().toString()).isEqualTo("FAILED");
+            assertThat(answer.path("Reason").asText()).as(c.getKey().toString()).contains(c.getValue());
+        }
+        http.clearAnswers();
+        stack.invoke(handler, event("Create", Map.of("ReleaseUrl", releaseUrl, "CodeDeployAgent",
+                Map.of("Url", http.url("/aws-codedeploy-us-east-1/latest/install"), "Sha256", ""))));
+        assertThat(answer().path("Reason").asText()).contains("releases/codedeploy-agent-<version>.noarch.rpm");
+        http.clearAnswers();
+        stack.invoke(handler, event("Create", Map.of("ReleaseUrl", releaseUrl, "PhpExtensions", "")));
+        assertThat(answer().path("Reason").asText()).contains("PhpExtensions is not set");
+
+        assertThat(http.hits(PinnedFixture.REDIS_PATH)).isZero();
+        assertThat(http.hits("/stable405/moodle-4.5.7.tgz")).isZero();
+        assertThat(stack.versions()).isEmpty();
     }
 
     @Test
@@ -122,6 +268,8 @@ class MoodleSourceTest {
 
         assertThat(stack.versions()).hasSize(1);
         assertThat(http.hits("/stable405/moodle-4.5.7.tgz")).isEqualTo(1);
+        assertThat(http.hits(PinnedFixture.REDIS_PATH)).isEqualTo(1);
+        assertThat(http.hits(PinnedFixture.AGENT_PATH)).isEqualTo(1);
     }
 
     @Test

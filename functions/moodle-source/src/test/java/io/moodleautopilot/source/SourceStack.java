@@ -33,32 +33,57 @@ final class SourceStack implements AutoCloseable {
 
     final String name;
     final String bucket;
+    /** The pipeline's artifact bucket, which EmptyBucketsOnDelete (served by the same function) empties too. */
+    final String artifactBucket;
     final CfnTemplate template = CfnTemplate.load();
     final CfnTemplate.Resolver resolver;
     /** Where the function writes its work files; made by {@link #create()}. */
     Path workRoot;
     final S3Client s3 = AwsCallRecorder.unrecorded(S3Client.builder());
+    /** Set by {@link #pinned}: MoodleSource's PhpExtensions and CodeDeployAgent for every event. */
+    private Map<String, ?> pinnedDefaults = Map.of();
 
     SourceStack(String name) {
         this.name = name;
         this.bucket = name + "-sourcebucket-1a2b3c4d";
+        this.artifactBucket = name + "-artifactbucket-5e6f7a8b";
         this.resolver = new CfnTemplate.Resolver(template, name, Map.of(),
                 Map.of("SourceBucket", bucket, "SourceBucket.Arn", "arn:aws:s3:::" + bucket,
+                        "ArtifactBucket", artifactBucket, "ArtifactBucket.Arn", "arn:aws:s3:::" + artifactBucket,
                         "MoodleSourceFunctionAliaslive", "arn:aws:lambda:us-east-1:123456789012:function:" + name
                                 + "-moodle-source:live"));
     }
 
-    /** Creates the bucket as template.yaml does: versioning enabled. */
+    /** Creates the source and artifact buckets as template.yaml does: versioning enabled, its tags. */
     SourceStack create() {
         try {
             workRoot = Files.createTempDirectory("moodle-source-work-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        s3.createBucket(r -> r.bucket(bucket));
-        s3.putBucketVersioning(r -> r.bucket(bucket)
-                .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+        createBucket(bucket, "SourceBucket");
+        createBucket(artifactBucket, "ArtifactBucket");
         return this;
+    }
+
+    private void createBucket(String name, String logicalId) {
+        s3.createBucket(r -> r.bucket(name));
+        s3.putBucketVersioning(r -> r.bucket(name)
+                .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+        List<software.amazon.awssdk.services.s3.model.Tag> tags = templateTags(logicalId);
+        if (!tags.isEmpty()) {
+            s3.putBucketTagging(r -> r.bucket(name).tagging(t -> t.tagSet(tags)));
+        }
+    }
+
+    /** The bucket's Tags as template.yaml declares them. */
+    List<software.amazon.awssdk.services.s3.model.Tag> templateTags(String logicalId) {
+        Object tags = template.properties(logicalId).get("Tags");
+        if (!(tags instanceof List<?> list)) {
+            return List.of();
+        }
+        return list.stream().map(t -> (Map<?, ?>) t).map(t -> software.amazon.awssdk.services.s3.model.Tag.builder()
+                .key(String.valueOf(t.get("Key"))).value(String.valueOf(t.get("Value"))).build()).toList();
     }
 
     /** The function's environment from template.yaml. */
@@ -97,8 +122,17 @@ final class SourceStack implements AutoCloseable {
         return FunctionRun.invoke(handler, event, name + "-moodle-source", timeoutMillis);
     }
 
+    /**
+     * Every event from here on carries these pinned sources (served by the test's local server)
+     * instead of the event file's pecl.php.net and AWS URLs, unless a test sets its own.
+     */
+    SourceStack pinned(Map<String, ?> properties) {
+        pinnedDefaults = Map.copyOf(properties);
+        return this;
+    }
+
     /** The repository's Create event, pointed at local servers, with the given properties changed. */
-    byte[] event(String requestType, String responseUrl, Map<String, String> properties) {
+    byte[] event(String requestType, String responseUrl, Map<String, ?> properties) {
         try {
             ObjectNode n = (ObjectNode) MAPPER.readTree(
                     Files.readAllBytes(CfnTemplate.repositoryRoot().resolve("events").resolve(EVENT)));
@@ -108,7 +142,8 @@ final class SourceStack implements AutoCloseable {
                 n.put("PhysicalResourceId", name + "-moodle-source");
             }
             ObjectNode props = (ObjectNode) n.path("ResourceProperties");
-            properties.forEach(props::put);
+            pinnedDefaults.forEach((k, v) -> props.set(k, MAPPER.valueToTree(v)));
+            properties.forEach((k, v) -> props.set(k, MAPPER.valueToTree(v)));
             if (requestType.equals("Update")) {
                 n.set("OldResourceProperties", props.deepCopy());
             }

@@ -5,14 +5,31 @@ import io.moodleautopilot.core.lifecycle.Ports;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
 import software.amazon.awssdk.services.codepipeline.model.PipelineNotFoundException;
+import software.amazon.awssdk.services.codepipeline.model.StageNotFoundException;
+import software.amazon.awssdk.services.codepipeline.model.StageTransitionType;
 
 public final class CodePipelineStarter implements Ports.Pipeline {
+    /** The stage template.yaml's DeploymentPipeline creates with its inbound transition disabled. */
+    public static final String DEPLOY_STAGE = "Deploy";
+
     private final Supplier<CodePipelineClient> codePipeline;
     private final String pipelineName;
 
     public CodePipelineStarter(Supplier<CodePipelineClient> codePipeline, String pipelineName) {
         this.codePipeline = codePipeline;
         this.pipelineName = pipelineName;
+    }
+
+    @Override
+    public void openDeployStage() {
+        try {
+            codePipeline.get().enableStageTransition(r -> r.pipelineName(pipelineName).stageName(DEPLOY_STAGE)
+                    .transitionType(StageTransitionType.INBOUND));
+        } catch (PipelineNotFoundException e) {
+            throw new ConfigurationException("pipeline '" + pipelineName + "' does not exist", e);
+        } catch (StageNotFoundException e) {
+            throw new ConfigurationException("pipeline '" + pipelineName + "' has no stage " + DEPLOY_STAGE, e);
+        }
     }
 
     @Override

@@ -19,8 +19,9 @@ import java.util.Optional;
  * stack deployment) calls {@link #converge}, so a duplicated or replayed event writes nothing.
  *
  * <p>All reads and validations happen before the first write, and the pipeline start (the only
- * write whose target the reads cannot validate) is the first write: a missing group, alarm or
- * pipeline, or nonsensical settings, therefore leave the stack untouched. If a later write fails,
+ * write whose target the reads cannot validate: the Deploy transition's enabling, then the
+ * execution) is the first write: a missing group, alarm or pipeline, or nonsensical settings,
+ * therefore leave the stack untouched. If a later write fails,
  * the status record is not written, so the next converge sees the old status and finishes the job
  * with the same pipeline token.
  */
@@ -93,10 +94,10 @@ public final class ConvergeService {
         String executionId = status.filter(s -> s.phase() == phase).map(StatusRecord::pipelineExecutionId).orElse(null);
         boolean deploying = (enteringProduction || newRelease) && settings.hasPipeline();
         if (enteringProduction && settings.hasPipeline()) {
-            executionId = pipeline.start(pipelineToken(flagReading));
+            executionId = startDeployment(pipelineToken(flagReading));
             actions.add("pipeline " + settings.pipelineName() + " started: " + executionId);
         } else if (newRelease && settings.hasPipeline()) {
-            executionId = pipeline.start(releaseToken(settings.releaseVersion()));
+            executionId = startDeployment(releaseToken(settings.releaseVersion()));
             actions.add("pipeline " + settings.pipelineName() + " started for release " + settings.releaseVersion()
                     + ": " + executionId);
         }
@@ -145,6 +146,18 @@ public final class ConvergeService {
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
                 actions.isEmpty() ? "already converged" : "converged to " + phase);
+    }
+
+    /**
+     * One deployment: the Deploy stage's inbound transition is enabled first (the template creates
+     * it disabled, so that the execution CodePipeline starts by itself when it creates the pipeline
+     * stops before Deploy instead of deploying to the install-mode instance), then the execution
+     * starts. Enabling is idempotent and runs before every start, because a stack update that
+     * touches the pipeline may disable the transition again.
+     */
+    private String startDeployment(String token) {
+        pipeline.openDeployStage();
+        return pipeline.start(token);
     }
 
     /**

@@ -46,6 +46,15 @@ public final class Ports {
 
     public interface Pipeline {
         /**
+         * Lets executions into the Deploy stage. The template creates the pipeline with that
+         * transition disabled, so the run CodePipeline starts by itself on creation never deploys to
+         * the install-mode instance; enabling an enabled transition changes nothing.
+         *
+         * @throws ConfigurationException when the pipeline or its Deploy stage does not exist
+         */
+        void openDeployStage();
+
+        /**
          * Starts one execution; the same token always yields the same execution.
          *
          * @throws ConfigurationException when the pipeline does not exist

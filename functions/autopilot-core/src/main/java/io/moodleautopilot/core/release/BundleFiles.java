@@ -38,6 +38,10 @@ public record BundleFiles(List<BundleFile> files) {
             if (p.equals(ReleaseSpec.TGZ_NAME) || p.equals(ReleaseSpec.ZIP_NAME)) {
                 throw new StagingException("bundle path '" + p + "' is the name reserved for the Moodle release");
             }
+            if (p.startsWith(PinnedSources.DIR)) {
+                throw new StagingException("bundle path '" + p + "' is under " + PinnedSources.DIR
+                        + ", which is reserved for the pinned sources MoodleSource stages");
+            }
             if (!seen.add(p)) {
                 throw new StagingException("bundle path '" + p + "' is listed twice");
             }

@@ -43,6 +43,14 @@ public final class HttpReleaseDownloader implements ReleasePorts.Downloader {
 
     @Override
     public ReleasePorts.Download download(URI url, Path target, Deadline deadline, ReleasePorts.Progress progress) {
+        return download(url, target, maxBytes, deadline, progress);
+    }
+
+    /** As {@link #download(URI, Path, Deadline, ReleasePorts.Progress)}, capped at the smaller of the two limits. */
+    @Override
+    public ReleasePorts.Download download(URI url, Path target, long capBytes, Deadline deadline,
+                                          ReleasePorts.Progress progress) {
+        long cap = Math.min(maxBytes, capBytes);
         String shown = ReleaseSpec.display(url);
         deadline.check("downloading " + shown);
         Duration remaining = deadline.remaining();
@@ -68,18 +76,18 @@ public final class HttpReleaseDownloader implements ReleasePorts.Downloader {
                         + ", expected 200");
             }
             long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            if (total > maxBytes) {
+            if (total > cap) {
                 throw new StagingException("download of " + shown + " is " + total + " bytes, more than the "
-                        + maxBytes + " bytes allowed");
+                        + cap + " bytes allowed");
             }
-            return copy(body, target, total, shown, deadline, progress);
+            return copy(body, target, total, cap, shown, deadline, progress);
         } catch (IOException e) {
             throw new StagingException("download of " + shown + " failed while reading: " + describe(e), e);
         }
     }
 
-    private ReleasePorts.Download copy(InputStream body, Path target, long total, String shown, Deadline deadline,
-                                       ReleasePorts.Progress progress) throws IOException {
+    private ReleasePorts.Download copy(InputStream body, Path target, long total, long cap, String shown,
+                                       Deadline deadline, ReleasePorts.Progress progress) throws IOException {
         MessageDigest sha = BundleFiles.sha256();
         byte[] buffer = new byte[1 << 16];
         long bytes = 0;
@@ -88,8 +96,8 @@ public final class HttpReleaseDownloader implements ReleasePorts.Downloader {
             int n;
             while ((n = body.read(buffer)) >= 0) {
                 bytes += n;
-                if (bytes > maxBytes) {
-                    throw new StagingException("download of " + shown + " exceeded the " + maxBytes + " bytes allowed");
+                if (bytes > cap) {
+                    throw new StagingException("download of " + shown + " exceeded the " + cap + " bytes allowed");
                 }
                 sha.update(buffer, 0, n);
                 out.write(buffer, 0, n);

@@ -7,13 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Stages the pipeline's source object: the Moodle release as downloaded plus the deployment bundle,
- * in one ZIP under one versioned key. Staging again with the same release and bundle uploads
- * nothing; anything else downloads, verifies, packs and uploads a new version. The work files live
+ * Stages the pipeline's source object: the Moodle release as downloaded plus the deployment bundle
+ * and the pinned sources the instances need from outside AWS, in one ZIP under one versioned key.
+ * Staging again with the same release, bundle and pins uploads nothing; anything else downloads,
+ * verifies, packs and uploads a new version. The work files live
  * in a fresh directory under {@code workRoot} and are removed whatever happens.
  */
 public final class MoodleSourceService {
@@ -36,11 +39,23 @@ public final class MoodleSourceService {
      * @throws StagingException when the release cannot be staged (nothing was uploaded)
      */
     public StageResult stage(ReleaseSpec spec, Deadline deadline, ReleasePorts.Progress progress) {
+        return stage(spec, PinnedSources.none(), deadline, progress);
+    }
+
+    /**
+     * Stages the release with the pinned sources: each is downloaded (size-capped) and must have its
+     * pinned SHA-256 before anything is packed; the staged ones go under {@link PinnedSources#DIR},
+     * and every one's SHA-256 goes into {@link PinnedSources#MANIFEST} for the instances to check.
+     *
+     * @throws StagingException when the release cannot be staged (nothing was uploaded)
+     */
+    public StageResult stage(ReleaseSpec spec, PinnedSources pinned, Deadline deadline, ReleasePorts.Progress progress) {
         BundleFiles files = bundle.get();
         String bundleDigest = files.digest();
+        String pinnedDigest = pinned.digest();
         deadline.check("reading the staged object");
         Optional<StagedObject> existing = store.current();
-        StagingDecision decision = StagingDecision.decide(existing, spec, bundleDigest);
+        StagingDecision decision = StagingDecision.decide(existing, spec, bundleDigest, pinnedDigest);
         if (decision.current()) {
             StagedObject o = existing.orElseThrow();
             return new StageResult(false, o.versionId(), spec.url().toASCIIString(),
@@ -48,6 +63,8 @@ public final class MoodleSourceService {
         }
         Path work = createWorkDirectory();
         try {
+            // The small pinned sources first: a mismatch fails before the release's long download.
+            List<PinnedSources.Fetched> fetched = fetchPinned(pinned, work, deadline, progress);
             Path release = work.resolve(spec.archiveName());
             deadline.check("downloading the release");
             ReleasePorts.Download download = downloader.download(spec.url(), release, deadline, progress);
@@ -57,18 +74,51 @@ public final class MoodleSourceService {
                         + " (ReleaseSha256); nothing was staged");
             }
             deadline.check("packing the source object");
+            List<ReleasePorts.ExtraFile> extra = new ArrayList<>();
+            if (!fetched.isEmpty()) {
+                for (PinnedSources.Fetched f : fetched) {
+                    if (f.file() != null) {
+                        extra.add(new ReleasePorts.ExtraFile(f.source().stagedPath(), f.file()));
+                    }
+                }
+                Path manifest = work.resolve("manifest.json");
+                Files.write(manifest, PinnedSources.manifest(fetched));
+                extra.add(new ReleasePorts.ExtraFile(PinnedSources.MANIFEST, manifest));
+            }
             Path zip = work.resolve("source.zip");
-            packager.pack(files, release, spec.archiveName(), zip);
+            packager.pack(files, release, spec.archiveName(), extra, zip);
             Files.delete(release); // the ZIP holds it now; halve the disk in use before the upload
             deadline.check("uploading the source object");
-            String versionId = store.put(zip, SourceMetadata.of(spec, download.sha256(), bundleDigest));
+            String versionId = store.put(zip, SourceMetadata.of(spec, download.sha256(), bundleDigest, pinnedDigest));
             return new StageResult(true, versionId, spec.url().toASCIIString(), download.sha256(), download.bytes(),
-                    decision.reason() + ": staged " + download.bytes() + " bytes from " + spec.displayUrl());
+                    decision.reason() + ": staged " + download.bytes() + " bytes from " + spec.displayUrl()
+                            + (fetched.isEmpty() ? "" : "; pinned sources " + PinnedSources.summary(fetched)));
         } catch (IOException e) {
             throw new StagingException("work files under " + workRoot + ": " + e.getMessage(), e);
         } finally {
             deleteRecursively(work);
         }
+    }
+
+    private List<PinnedSources.Fetched> fetchPinned(PinnedSources pinned, Path work, Deadline deadline,
+                                                    ReleasePorts.Progress progress) throws IOException {
+        List<PinnedSources.Fetched> fetched = new ArrayList<>();
+        int n = 0;
+        for (PinnedSources.PinnedSource s : pinned.sources()) {
+            Path target = work.resolve("pinned-" + (n++) + ".download");
+            deadline.check("downloading " + s.fileName());
+            ReleasePorts.Download d = downloader.download(s.url(), target, PinnedSources.MAX_BYTES, deadline, progress);
+            if (s.hasExpectedChecksum() && !s.expectedSha256().equals(d.sha256())) {
+                throw new StagingException(s.fileName() + " downloaded from " + s.displayUrl() + " has SHA-256 "
+                        + d.sha256() + ", expected " + s.expectedSha256() + " (pinned in " + s.property()
+                        + "); nothing was staged");
+            }
+            if (!s.staged()) {
+                Files.delete(target); // only its checksum goes to the instances, which fetch it from AWS
+            }
+            fetched.add(new PinnedSources.Fetched(s, d.sha256(), d.bytes(), s.staged() ? target : null));
+        }
+        return fetched;
     }
 
     /** Deletes every version of the source object; @return how many */

@@ -33,11 +33,25 @@ public final class ReleasePorts {
          * @throws StagingException on any failure (HTTP status, size cap, time, network)
          */
         Download download(URI url, Path target, Deadline deadline, Progress progress);
+
+        /** The same, with a size cap of its own for this download (a pinned source is far smaller than a release). */
+        Download download(URI url, Path target, long maxBytes, Deadline deadline, Progress progress);
     }
 
-    /** Builds the source object: the bundle's files at the root and the release archive as it came. */
+    /** A file that goes into the source object as it is, under {@code path}. */
+    public record ExtraFile(String path, Path file) {
+    }
+
+    /**
+     * Builds the source object: the bundle's files at the root, the release archive as it came and
+     * the pinned sources (with their manifest) under {@link PinnedSources#DIR}.
+     */
     public interface Packager {
-        void pack(BundleFiles bundle, Path release, String releaseName, Path zip);
+        void pack(BundleFiles bundle, Path release, String releaseName, java.util.List<ExtraFile> extra, Path zip);
+
+        default void pack(BundleFiles bundle, Path release, String releaseName, Path zip) {
+            pack(bundle, release, releaseName, java.util.List.of(), zip);
+        }
     }
 
     /** Progress of a long download, for the log. */

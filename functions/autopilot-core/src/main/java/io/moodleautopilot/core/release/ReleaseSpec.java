@@ -53,24 +53,29 @@ public record ReleaseSpec(URI url, String expectedSha256, String archiveName, St
     }
 
     private static URI parseUrl(String text, boolean allowPlainHttp) {
+        return parseUrl("ReleaseUrl", text, allowPlainHttp);
+    }
+
+    /** A download URL named by {@code property} in messages: HTTPS (or, for tests, HTTP), a host, no credentials. */
+    static URI parseUrl(String property, String text, boolean allowPlainHttp) {
         URI url;
         try {
             url = new URI(text);
         } catch (URISyntaxException e) {
-            throw new ReleaseRequestException("ReleaseUrl is not a valid URL: " + e.getReason());
+            throw new ReleaseRequestException(property + " is not a valid URL: " + e.getReason());
         }
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         boolean https = scheme.equals("https");
         boolean http = scheme.equals("http");
         if (!https && !(http && allowPlainHttp)) {
-            throw new ReleaseRequestException("ReleaseUrl must be an https:// URL, got '"
+            throw new ReleaseRequestException(property + " must be an https:// URL, got '"
                     + (scheme.isEmpty() ? text : scheme + "://...") + "'");
         }
         if (url.getHost() == null || url.getHost().isBlank()) {
-            throw new ReleaseRequestException("ReleaseUrl has no host: '" + text + "'");
+            throw new ReleaseRequestException(property + " has no host: '" + text + "'");
         }
         if (url.getRawUserInfo() != null) {
-            throw new ReleaseRequestException("ReleaseUrl must not carry a user name or password");
+            throw new ReleaseRequestException(property + " must not carry a user name or password");
         }
         return url;
     }

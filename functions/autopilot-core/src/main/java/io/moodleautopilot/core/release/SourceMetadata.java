@@ -11,6 +11,8 @@ public final class SourceMetadata {
     public static final String RELEASE_SHA256 = "release-sha256";
     public static final String BUNDLE_DIGEST = "bundle-digest";
     public static final String BUNDLE_VERSION = "bundle-version";
+    /** {@link PinnedSources#digest()}: absent (read as empty) on an object staged without pinned sources. */
+    public static final String PINNED_DIGEST = "pinned-digest";
     /** S3 allows 2 KB of user metadata in all; a longer URL (a pre-signed one) is recorded by its hash. */
     static final int MAX_URL_LENGTH = 1024;
 
@@ -18,11 +20,18 @@ public final class SourceMetadata {
     }
 
     static Map<String, String> of(ReleaseSpec spec, String releaseSha256, String bundleDigest) {
+        return of(spec, releaseSha256, bundleDigest, "");
+    }
+
+    static Map<String, String> of(ReleaseSpec spec, String releaseSha256, String bundleDigest, String pinnedDigest) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(RELEASE_URL, releaseUrl(spec));
         m.put(RELEASE_SHA256, releaseSha256);
         m.put(BUNDLE_DIGEST, bundleDigest);
         m.put(BUNDLE_VERSION, asciiOnly(spec.bundleVersion()));
+        if (!pinnedDigest.isEmpty()) {
+            m.put(PINNED_DIGEST, pinnedDigest);
+        }
         return m;
     }
 

@@ -4,12 +4,19 @@ import java.util.Optional;
 
 /**
  * Whether the source object already holds what is asked for: the same release URL, the expected
- * checksum when one is given, and the same bundle. A repeated Create or Update (or a stack update
- * that changed nothing here) then costs no download and no new object version.
+ * checksum when one is given, the same bundle and the same pinned sources. A repeated Create or
+ * Update (or a stack update that changed nothing here) then costs no download and no new object
+ * version.
  */
 public record StagingDecision(boolean current, String reason) {
 
     public static StagingDecision decide(Optional<StagedObject> existing, ReleaseSpec spec, String bundleDigest) {
+        return decide(existing, spec, bundleDigest, "");
+    }
+
+    /** @param pinnedDigest {@link PinnedSources#digest()}: a changed pin (URL or checksum) stages again */
+    public static StagingDecision decide(Optional<StagedObject> existing, ReleaseSpec spec, String bundleDigest,
+                                         String pinnedDigest) {
         if (existing.isEmpty()) {
             return new StagingDecision(false, "no source object yet");
         }
@@ -25,6 +32,9 @@ public record StagingDecision(boolean current, String reason) {
         }
         if (!o.get(SourceMetadata.BUNDLE_DIGEST).equals(bundleDigest)) {
             return new StagingDecision(false, "the deployment bundle changed");
+        }
+        if (!o.get(SourceMetadata.PINNED_DIGEST).equals(pinnedDigest)) {
+            return new StagingDecision(false, "the pinned sources changed");
         }
         return new StagingDecision(true, "already staged as version " + o.versionId());
     }

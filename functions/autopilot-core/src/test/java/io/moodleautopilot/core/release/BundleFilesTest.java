@@ -41,4 +41,11 @@ class BundleFilesTest {
                 .hasMessageContaining("listed twice");
         assertThatThrownBy(() -> new BundleFiles(List.of())).hasMessageContaining("no files");
     }
+
+    @Test
+    void vendorIsReservedForThePinnedSources() {
+        assertThatThrownBy(() -> new BundleFiles(List.of(file("vendor/manifest.json", "{}"))))
+                .isInstanceOf(StagingException.class).hasMessageContaining("reserved for the pinned sources");
+        assertThat(new BundleFiles(List.of(file("config/vendor.txt", ""))).files()).hasSize(1);
+    }
 }

@@ -107,6 +107,18 @@ class HttpReleaseDownloaderTest {
     }
 
     @Test
+    void aPerDownloadCapIsTheSmallerOfTheTwo() {
+        assertThatThrownBy(() -> new HttpReleaseDownloader().download(url("/chunked.tgz"), dir.resolve("p"), 10,
+                Deadline.in(Duration.ofSeconds(20)), (b, t) -> { }))
+                .isInstanceOf(StagingException.class).hasMessageContaining("exceeded the 10 bytes allowed");
+        assertThatThrownBy(() -> new HttpReleaseDownloader(10).download(url("/release.tgz"), dir.resolve("p"),
+                1L << 20, Deadline.in(Duration.ofSeconds(20)), (b, t) -> { }))
+                .isInstanceOf(StagingException.class).hasMessageContaining("more than the 10 bytes allowed");
+        assertThat(new HttpReleaseDownloader().download(url("/release.tgz"), dir.resolve("p"), BODY.length,
+                Deadline.in(Duration.ofSeconds(20)), (b, t) -> { }).bytes()).isEqualTo(BODY.length);
+    }
+
+    @Test
     void aTruncatedDownloadFails() {
         assertThatThrownBy(() -> download(new HttpReleaseDownloader(), "/short.tgz"))
                 .isInstanceOf(StagingException.class);

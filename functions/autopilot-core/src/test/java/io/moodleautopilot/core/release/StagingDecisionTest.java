@@ -71,6 +71,20 @@ class StagingDecisionTest {
     }
 
     @Test
+    void changedPinsAreNotCurrentAndTheSamePinsAre() {
+        String pins = "e".repeat(64);
+        Map<String, String> written = SourceMetadata.of(SPEC, SHA, BUNDLE, pins);
+        assertThat(written).containsEntry(SourceMetadata.PINNED_DIGEST, pins);
+        Optional<StagedObject> o = Optional.of(new StagedObject("v3", written));
+        assertThat(StagingDecision.decide(o, SPEC, BUNDLE, pins).current()).isTrue();
+        assertThat(StagingDecision.decide(o, SPEC, BUNDLE, "f".repeat(64)).reason()).contains("pinned sources changed");
+        // An object staged before there were pins is staged again once there are.
+        assertThat(StagingDecision.decide(staged(SPEC.url().toString(), SHA, BUNDLE), SPEC, BUNDLE, pins).current())
+                .isFalse();
+        assertThat(SourceMetadata.of(SPEC, SHA, BUNDLE, "")).doesNotContainKey(SourceMetadata.PINNED_DIGEST);
+    }
+
+    @Test
     void anObjectWithoutOurMetadataIsNotCurrent() {
         assertThat(StagingDecision.decide(Optional.of(new StagedObject("v1", Map.of())), SPEC, BUNDLE).current()).isFalse();
         assertThat(StagingDecision.decide(staged(SPEC.url().toString(), "", BUNDLE), SPEC, BUNDLE).current()).isFalse();
