@@ -26,6 +26,8 @@ import boto3
 import botocore.exceptions
 import yaml
 
+import cfn_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The stack name rule (docs/decisions.md, "Stack names"): resources are named after the stack, the
@@ -99,29 +101,6 @@ def error_code(e):
 
 # --- template and parameters ----------------------------------------------------------------
 
-class CfnLoader(yaml.SafeLoader):
-    pass
-
-
-def _intrinsic(name):
-    def construct(loader, node):
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-            if name == "Fn::GetAtt":
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)
-        return {name: value}
-    return construct
-
-
-for _tag in ["Ref", "Condition"]:
-    CfnLoader.add_constructor("!" + _tag, _intrinsic(_tag))
-for _tag in ["Sub", "GetAtt", "Join", "If", "Equals", "Not", "And", "Or", "Select", "Split",
-             "FindInMap", "ImportValue", "Base64", "GetAZs", "Cidr", "ToJsonString", "Length"]:
-    CfnLoader.add_constructor("!" + _tag, _intrinsic("Fn::" + _tag))
 
 
 class Template:
@@ -131,7 +110,7 @@ class Template:
     raises Unresolvable: its value exists only once the stack does."""
 
     def __init__(self, path, values, pseudo, zones):
-        self.doc = yaml.load(Path(path).read_text(), Loader=CfnLoader)
+        self.doc = cfn_yaml.load(path)
         self.values = values
         self.pseudo = pseudo
         self.zones = zones  # a callable: Fn::GetAZs, asked only when a value needs it
@@ -834,7 +813,7 @@ def main(argv):
         region = args.region or settings.get("region") or session.region_name or os.environ.get("AWS_REGION")
         if not region:
             raise UsageError("no region: pass --region, set region in samconfig.toml, or set AWS_REGION")
-        raw = yaml.load(template_path.read_text(), Loader=CfnLoader)
+        raw = cfn_yaml.load(template_path)
     except (UsageError, botocore.exceptions.ProfileNotFound, yaml.YAMLError, OSError) as e:
         print(f"preflight: {e}", file=sys.stderr)
         return 2

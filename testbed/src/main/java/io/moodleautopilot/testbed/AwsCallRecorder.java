@@ -129,6 +129,8 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case GetParameterRequest r -> List.of(ssm + withSlash(r.name()));
             case PutParameterRequest r -> List.of(ssm + withSlash(r.name()));
             case DeleteParametersRequest r -> r.names().stream().map(n -> ssm + withSlash(n)).toList();
+            case software.amazon.awssdk.services.ssm.model.GetParametersByPathRequest r ->
+                    List.of(ssm + withSlash(r.path()));
             // DescribeAutoScalingGroups has no resource-level permission: IAM evaluates it on "*".
             case DescribeAutoScalingGroupsRequest r -> List.of("*");
             case UpdateAutoScalingGroupRequest r -> List.of("arn:aws:autoscaling:" + region + ":" + account

@@ -256,6 +256,13 @@ public final class ConvergerStack {
         }
     }
 
+    /** Writes a parameter as another component would (the InstallDetector's records, say). */
+    public void putParameter(String parameterName, String value) {
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            ssm.putParameter(r -> r.name(parameterName).value(value).type(ParameterType.STRING).overwrite(true));
+        }
+    }
+
     /** The parameter's value, or null when it does not exist. */
     public String parameter(String parameterName) {
         try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {

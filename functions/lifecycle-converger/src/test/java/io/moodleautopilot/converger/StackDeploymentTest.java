@@ -175,4 +175,25 @@ class StackDeploymentTest {
         Invocations.invoke(handler, Invocations.stackEvent("stack-delete.json", responseUrl));
         assertThat(answer().path("Status").asText()).isEqualTo("SUCCESS");
     }
+
+    @Test
+    void stackDeleteAlsoRemovesTheInstallDetectorsRecordsAndNothingOfAnotherStack() throws Exception {
+        String automation = "/Moodle/moodle/Automation/";
+        stack.putParameter(automation + "InstallPhase", "{\"phase\":\"COMPLETE\"}");
+        // More claims than one DeleteParameters call takes (10), as after many reinstalls.
+        for (int i = 1; i <= 12; i++) {
+            stack.putParameter(automation + "InstallCompleteClaim/v" + i + "-1796000000", "claimed");
+        }
+        String otherStacks = "/Moodle/moodle-app/Automation/InstallCompleteClaim/v1-1796000000";
+        stack.putParameter(otherStacks, "claimed");
+
+        Invocations.invoke(Invocations.handler(stack), Invocations.stackEvent("stack-delete.json", responseUrl));
+
+        assertThat(answer().path("Status").asText()).isEqualTo("SUCCESS");
+        assertThat(stack.parameter(automation + "InstallPhase")).isNull();
+        for (int i = 1; i <= 12; i++) {
+            assertThat(stack.parameter(automation + "InstallCompleteClaim/v" + i + "-1796000000")).isNull();
+        }
+        assertThat(stack.parameter(otherStacks)).isEqualTo("claimed");
+    }
 }

@@ -70,7 +70,17 @@ public final class SsmLifecycleStore implements Ports.LifecycleStore {
 
     @Override
     public void deleteOwnedParameters() {
-        // DeleteParameters reports absent names instead of failing: deleting twice succeeds.
-        ssm.get().deleteParameters(r -> r.names(settings.statusParameter(), settings.sessionConfigParameter()));
+        // The detector's records are not stack resources either (it creates them at run time), so
+        // the stack's delete takes them too: nothing of the automation outlives the stack.
+        List<String> names = new ArrayList<>(List.of(settings.statusParameter(), settings.sessionConfigParameter(),
+                settings.installPhaseParameter()));
+        ssm.get().getParametersByPathPaginator(r -> r.path(settings.installClaimPath()))
+                .forEach(page -> page.parameters().forEach(p -> names.add(p.name())));
+        // DeleteParameters takes at most 10 names, and reports absent ones instead of failing:
+        // deleting twice succeeds.
+        for (int from = 0; from < names.size(); from += 10) {
+            List<String> batch = names.subList(from, Math.min(names.size(), from + 10));
+            ssm.get().deleteParameters(r -> r.names(batch));
+        }
     }
 }

@@ -16,6 +16,8 @@ import java.util.List;
  * @param moodleConfigDocument the SSM document that applies Moodle settings and the application
  *                             cache on one instance; empty for none (the step is then skipped)
  * @param applicationCache the stack's application cache for Moodle's MUC; null for none
+ * @param installPhaseParameter the InstallDetector's phase record, removed on stack delete
+ * @param installClaimPath the path of the InstallDetector's claims on the flag's change, removed on stack delete
  */
 public record StackSettings(
         String stackName,
@@ -32,7 +34,9 @@ public record StackSettings(
         String configRenderDocument,
         String moodleSettingsParameter,
         String moodleConfigDocument,
-        ApplicationCache applicationCache) {
+        ApplicationCache applicationCache,
+        String installPhaseParameter,
+        String installClaimPath) {
 
     public StackSettings {
         scalingAlarmNames = List.copyOf(scalingAlarmNames);

@@ -34,7 +34,9 @@ public final class StackSettingsLoader {
                 env.getOrDefault("MOODLE_SETTINGS_PARAMETER", ""),
                 env.getOrDefault("MOODLE_CONFIG_DOCUMENT", ""),
                 ApplicationCache.fromStack(env.get("APP_CACHE_ENGINE"), env.get("APP_CACHE_ENDPOINT"),
-                        env.get("APP_CACHE_PORT"), env.get("APP_CACHE_TLS")));
+                        env.get("APP_CACHE_PORT"), env.get("APP_CACHE_TLS")),
+                env.getOrDefault("INSTALL_PHASE_PARAMETER", prefix + "/Automation/InstallPhase"),
+                env.getOrDefault("INSTALL_CLAIM_PATH", prefix + "/Automation/InstallCompleteClaim"));
     }
 
     private static ProductionLimits productionLimits(Map<String, String> env) {
