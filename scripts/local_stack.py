@@ -448,9 +448,15 @@ def invoke(logical_id, event_file, quiet=False):
     return result.json(), result.logs
 
 
+# Every character str.splitlines() breaks at. JSON allows U+0085, U+2028 and U+2029 raw inside a
+# string, so a result holding one became two "lines" for whoever reads the output line by line; as a
+# \uXXXX escape it is the same JSON value. CR and LF can only be whitespace between tokens.
+_LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", **{c: "\\u%04x" % ord(c) for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}})
+
+
 def safe_line(text):
-    """One line, whatever the function returned (JSON allows raw U+2028/U+2029 and they split lines)."""
-    return text.replace("\n", " ").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    """One line, whatever the function returned, and the same JSON value when it was JSON."""
+    return text.translate(_LINE_BREAKS)
 
 
 # --- the demo -------------------------------------------------------------------------------
@@ -1054,15 +1060,56 @@ def status_cmd():
     print(json.dumps(snapshot(), indent=2))
 
 
-if __name__ == "__main__":
+def down_endpoint():
+    """moto's or the gateway's URL when it does not answer HTTP at all, else None. Any HTTP answer,
+    an error status included, means it is up (the gateway answers 500 when moto is down, so moto is
+    asked directly)."""
+    import urllib.error
+    import urllib.request
+    s = state()
+    for key in ("moto", "gateway"):
+        url = s.get(key)
+        if not url:
+            continue
+        try:
+            urllib.request.urlopen(url, timeout=3).close()
+        except urllib.error.HTTPError:
+            pass
+        except (OSError, ValueError):
+            return url
+    return None
+
+
+def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "deploy":
         deploy()
     elif cmd == "invoke" and len(sys.argv) == 4:
-        result, _ = invoke(sys.argv[2], Path(sys.argv[3]).resolve())
+        invoke(sys.argv[2], Path(sys.argv[3]).resolve())
     elif cmd == "demo":
         demo()
     elif cmd == "status":
         status_cmd()
     else:
         sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError  # not a BotoCoreError: the gateway's 500 page is no XML
+    try:
+        main()
+    except FileNotFoundError as e:
+        if Path(e.filename or "").parent != STATE:
+            raise
+        sys.exit(f"error: the local stack is not up (no {e.filename}); run scripts/local up")
+    except (BotoCoreError, ClientError, ResponseParserError) as e:
+        # moto or the gateway gone (killed, or the machine restarted): one line, not a botocore
+        # traceback from wherever the runner happened to call first. A live emulator's error is re-raised.
+        try:
+            where = down_endpoint()
+        except (OSError, ValueError, KeyError):
+            where = str(STATE / "state.json")
+        if where is None:
+            raise
+        sys.exit(f"error: the local stack is not reachable at {where} ({type(e).__name__}); run scripts/local up")

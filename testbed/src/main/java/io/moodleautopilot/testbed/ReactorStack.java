@@ -92,8 +92,14 @@ public final class ReactorStack {
         return template.functionPolicy(FUNCTION, resolver());
     }
 
-    /** What the converger would have recorded: the phase the reactor reads. */
+    /** The setup flag for the phase (what the reactor reads) and the status the converger would have recorded. */
     public void setPhase(String phase) {
+        converger.setFlag("PRODUCTION".equals(phase) ? "Yes" : "No");
+        setStatusOnly(phase);
+    }
+
+    /** Only the converger's status record, e.g. one a superseded converge left behind. */
+    public void setStatusOnly(String phase) {
         try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
             ssm.putParameter(r -> r.name(converger.statusParameter()).type(ParameterType.STRING).overwrite(true)
                     .value("{\"phase\":\"" + phase + "\",\"flagVersion\":2,\"pipelineExecutionId\":null,\"actions\":[],"

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moodleautopilot.core.alarm.AlarmState;
 import io.moodleautopilot.core.alarm.AlarmTransition;
+import io.moodleautopilot.core.alarm.TransitionTimes;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.DateTimeException;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.util.Optional;
 
 /** Reads EventBridge's "CloudWatch Alarm State Change" events; anything else is refused with a reason. */
 final class AlarmEvents {
@@ -27,7 +29,8 @@ final class AlarmEvents {
     private AlarmEvents() {
     }
 
-    static Parsed parse(byte[] payload) {
+    /** @param now the function's clock, against which a transition's timestamp must be plausible */
+    static Parsed parse(byte[] payload, Instant now) {
         JsonNode e;
         try {
             e = MAPPER.readTree(payload);
@@ -47,6 +50,11 @@ final class AlarmEvents {
         if (name.isEmpty() || state == null || ts == null) {
             return new Parsed.Rejected("alarm event without alarmName, state.value or state.timestamp");
         }
+        // A timestamp outside the window would poison the ledger's ordering (or overflow it): bad input.
+        Optional<String> refusal = TransitionTimes.refusal(ts, time(e.path("time").asText("")), now);
+        if (refusal.isPresent()) {
+            return new Parsed.Rejected("alarm " + name + ": " + refusal.get());
+        }
         AlarmState previous = state(d.path("previousState").path("value").asText(""));
         return new Parsed.Transition(new AlarmTransition(name, state, previous, ts,
                 d.path("state").path("reason").asText(""), d.path("state").path("reasonData").asText("")));
@@ -63,10 +71,11 @@ final class AlarmEvents {
     static Instant time(String v) {
         try {
             return OffsetDateTime.parse(v, CLOUDWATCH_TIME).toInstant();
-        } catch (DateTimeParseException ex) {
+        } catch (DateTimeException ex) {
             try {
                 return Instant.parse(v);
-            } catch (DateTimeParseException ex2) {
+            } catch (DateTimeException ex2) {
+                // Unparseable, or outside Instant's range: no usable time.
                 return null;
             }
         }

@@ -42,7 +42,7 @@ public class AlarmReactorHandler extends JsonEventHandler {
     protected ObjectNode handle(byte[] payload, Context context) {
         String stack = stack();
         MDC.put("stack", stack);
-        AlarmEvents.Parsed parsed = AlarmEvents.parse(payload);
+        AlarmEvents.Parsed parsed = AlarmEvents.parse(payload, Instant.now());
         if (parsed instanceof AlarmEvents.Parsed.Rejected r) {
             LOG.error("event rejected, nothing done: {}", r.reason());
             return failure("REJECTED", "RejectedEvent", r.reason());
@@ -74,7 +74,7 @@ public class AlarmReactorHandler extends JsonEventHandler {
         return new AlarmReactorService(settings,
                 new DynamoAlarmLedger(clients.dynamoDb(), settings.ledgerTable()),
                 ReactorAdapters.webGroup(clients.autoScaling(), settings.webGroupName()),
-                ReactorAdapters.phase(clients.ssm(), settings.statusParameter()),
+                ReactorAdapters.phase(clients.ssm(), settings.setupFlagParameter(), settings.statusParameter()),
                 ReactorAdapters.sns(clients.sns(), settings.topicArn()),
                 Instant::now);
     }

@@ -94,6 +94,36 @@ class AlarmReactorTest {
         assertThat(stack.messages()).isEmpty();
     }
 
+    /**
+     * A timestamp far in the future used to be stored as the alarm's newest transition, so every real
+     * one after it was DUPLICATE; one beyond the millisecond range threw into EventBridge's retries.
+     */
+    @Test
+    void aTransitionFromTheFutureIsRejectedAndTheNextRealOneActs() throws Exception {
+        stack.setPhase("PRODUCTION");
+        String alarm = stack.createAlarm("db-cpu");
+        for (String ts : List.of("2100-01-01T00:00:00.000+0000", "+999999999-12-31T23:59:59.999Z")) {
+            var poisoned = react(withStateTimestamp(stack.transition(alarm, "ALARM", "from the future"), ts));
+            assertThat(poisoned.outcome()).isEqualTo("REJECTED");
+            assertThat(poisoned.metrics()).containsExactly("RejectedEvent");
+            assertThat(poisoned.errorLogs()).hasSize(1);
+            assertThat(lastCalls).isEmpty();
+        }
+
+        var real = react(stack.transition(alarm, "OK", "back to normal"));
+        assertThat(real.outcome()).isEqualTo("RECORDED");
+        var alarmNow = react(stack.transition(alarm, "ALARM", "really high"));
+        assertThat(alarmNow.outcome()).isEqualTo("NOTIFIED");
+        assertThat(stack.messages()).hasSize(1);
+    }
+
+    private static byte[] withStateTimestamp(byte[] event, String timestamp) throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var e = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(event);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) e.path("detail").path("state")).put("timestamp", timestamp);
+        return mapper.writeValueAsBytes(e);
+    }
+
     @Test
     void concurrentDeliveriesOfOneTransitionNotifyOnce() throws Exception {
         String alarm = stack.createAlarm("cache-evictions");

@@ -265,9 +265,14 @@ class InstallDetectorTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         List<String> losers = new ArrayList<>();
         try {
-            // Several rounds: each is a new No (a new flag version), so a new transition to claim.
+            // Several rounds: each is a new No (a new flag version), so a new transition to claim. Each
+            // is a reinstall: the detector sees the site incomplete under that No first, else the No
+            // would be an operator's on an installed site, which no detector flips.
             for (int round = 0; round < 4; round++) {
                 stack.setFlag("No");
+                site.drop();
+                assertThat(run(handler(stack)).result().path("phase").asText()).isEqualTo("NOT_INSTALLED");
+                site.complete();
                 long before = stack.flag().version();
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<JsonNode>> results = new ArrayList<>();
@@ -303,6 +308,43 @@ class InstallDetectorTest {
         }
         assertThat(losers).as("rounds in which both detectors read No (the race the claim decides)").isNotEmpty();
         assertThat(stack.claims()).hasSize(4).containsAll(losers);
+    }
+
+    @Test
+    void anOperatorsNoOnAnInstalledSiteStaysUntilAReinstall(EmbeddedPostgres pg) {
+        // Probe 3.5: installed, in production, then an operator sets No.
+        DetectorStack stack = new DetectorStack("moodle", "pgsql", pg.getPort(), "postgres", "mdl_").create("postgres", "pw-1");
+        MoodleSite site = new MoodleSite(MoodleSite.connections(pg.getPostgresDatabase()), MoodleSite.Dialect.POSTGRESQL, "mdl_")
+                .drop().pluginsInstalling();
+        InstallDetectorHandler h = handler(stack);
+        assertThat(run(h).result().path("phase").asText()).isEqualTo("INSTALLING");
+        site.drop().complete();
+        assertThat(run(h).outcome()).isEqualTo("FLAG_SET");
+        stack.setFlag("No");
+        long operatorsNo = stack.flag().version();
+
+        for (int minute = 0; minute < 2; minute++) {
+            var kept = AwsCallRecorder.record(() -> run(handler(stack)));
+            assertThat(kept.value().outcome()).isEqualTo("NO_KEPT");
+            assertThat(kept.value().allOutput()).contains("left as it is");
+            assertThat(stack.flag().value()).isEqualTo("No");
+            assertThat(stack.flag().version()).isEqualTo(operatorsNo);
+            assertThat(stack.claims()).hasSize(1); // the first installation's only
+            assertThat(stack.functionPolicy().violations(kept.calls())).as("reading the phase record").isEmpty();
+        }
+
+        // A reinstall under the operator's No: the tables go, come back, complete.
+        site.drop();
+        assertThat(run(handler(stack)).result().path("phase").asText()).isEqualTo("NOT_INSTALLED");
+        site.pluginsInstalling();
+        assertThat(run(handler(stack)).result().path("phase").asText()).isEqualTo("INSTALLING");
+        site.drop().complete();
+        var reinstalled = run(handler(stack));
+
+        assertThat(reinstalled.outcome()).isEqualTo("FLAG_SET");
+        assertThat(stack.flag().value()).isEqualTo("Yes");
+        assertThat(stack.flag().version()).isEqualTo(operatorsNo + 1);
+        site.drop();
     }
 
     @Test

@@ -169,6 +169,12 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                 LOG.info("no change: {}", result.message());
                 telemetry.count(namespace(), stack, "ConvergeNoChange");
             }
+            case SUPERSEDED -> {
+                // Not an error: the newer value's converge (its event, or the safety net) applies it.
+                LOG.warn("superseded, stopped: {}; done before the stop: {}", result.message(),
+                        String.join("; ", result.actions()));
+                telemetry.count(namespace(), stack, "ConvergeSuperseded");
+            }
         }
         return toJson(result);
     }

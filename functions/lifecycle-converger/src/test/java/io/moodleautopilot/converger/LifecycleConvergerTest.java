@@ -59,10 +59,12 @@ class LifecycleConvergerTest {
         assertThat(status.path("pipelineExecutionId").asText()).isEqualTo(pipelines.executions().get(0).split(":")[1]);
         // Pipeline, group, alarms, session settings, and Moodle's own configuration on one instance.
         assertThat(status.path("actions")).hasSize(5);
-        // 9 for the lifecycle (3 reads, 6 writes: the Deploy stage opened, then the pipeline started)
-        // and 2 for Moodle's configuration (command, result; MoodleConfigTest), the command having
-        // ended at the first look.
-        assertThat(first.calls()).hasSizeLessThanOrEqualTo(11);
+        // 14 for the lifecycle (3 reads, 6 writes: the Deploy stage opened, then the pipeline started;
+        // 5 flag re-reads, one before each phase-dependent write step: pipeline, group, alarms,
+        // session settings, status) and 3 for Moodle's configuration (its flag re-read, command,
+        // result; MoodleConfigTest), the command having ended at the first look.
+        assertThat(first.calls()).hasSizeLessThanOrEqualTo(17);
+        assertThat(first.calls()).filteredOn(c -> c.action().equals("ssm:GetParameters")).hasSize(7);
         assertThat(first.value().metrics()).contains("ConvergeApplied");
 
         var replay = AwsCallRecorder.record(() -> Invocations.invoke(handler, Invocations.event("parameter-store-change.json")));
@@ -112,8 +114,9 @@ class LifecycleConvergerTest {
 
         assertThat(back.value().result().path("actions").toString()).contains("install detector schedule resumed");
         assertThat(fresh.detectorRuleEnabled()).isTrue();
-        // Reads 3, then group, alarms, detector schedule, session settings, config.php render, status.
-        assertThat(back.calls()).hasSizeLessThanOrEqualTo(9);
+        // Reads 3, then group, alarms, detector schedule, session settings, config.php render, status,
+        // each after a re-read of the flag (6).
+        assertThat(back.calls()).hasSizeLessThanOrEqualTo(15);
         assertThat(withDetector.functionEnvironment()).containsEntry("INSTALL_DETECTOR_RULE", "moodle-install-detector");
     }
 

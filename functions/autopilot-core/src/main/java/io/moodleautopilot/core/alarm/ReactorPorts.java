@@ -56,7 +56,10 @@ public final class ReactorPorts {
     }
 
     public interface Phase {
-        /** The lifecycle phase the converger last applied (install mode when it never ran). */
+        /**
+         * The lifecycle phase the setup flag asks for (the converger's last status when the flag is
+         * unreadable; install mode when neither says production).
+         */
         LifecyclePhase current();
     }
 

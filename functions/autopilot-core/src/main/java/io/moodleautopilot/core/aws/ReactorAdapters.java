@@ -3,16 +3,19 @@ package io.moodleautopilot.core.aws;
 import io.moodleautopilot.core.alarm.ReactorPorts;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.lifecycle.LifecyclePhase;
+import io.moodleautopilot.core.lifecycle.SetupFlag;
 import io.moodleautopilot.core.lifecycle.StatusRecord;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.LifecycleState;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
+import software.amazon.awssdk.services.ssm.model.Parameter;
 
 /** The AlarmReactor's small adapters: the web group, the converger's phase, the SNS topic. */
 public final class ReactorAdapters {
@@ -41,16 +44,22 @@ public final class ReactorAdapters {
         };
     }
 
-    /** The phase from the converger's status record: install mode until it says production. */
-    public static ReactorPorts.Phase phase(Supplier<SsmClient> ssm, String statusParameter) {
+    /**
+     * The phase the setup flag holds, which is what the converger is converging to (its status record
+     * can lag behind, or be left by a converge a newer flag value superseded). The status record,
+     * read in the same call, decides only when the flag is missing or invalid; install mode when
+     * neither says production.
+     */
+    public static ReactorPorts.Phase phase(Supplier<SsmClient> ssm, String flagParameter, String statusParameter) {
         return () -> {
-            try {
-                String json = ssm.get().getParameter(r -> r.name(statusParameter)).parameter().value();
-                Optional<StatusRecord> status = LifecycleJson.parseStatus(json);
-                return status.map(StatusRecord::phase).orElse(LifecyclePhase.INSTALL);
-            } catch (ParameterNotFoundException e) {
-                return LifecyclePhase.INSTALL;
+            Map<String, String> found = ssm.get().getParameters(r -> r.names(flagParameter, statusParameter))
+                    .parameters().stream().collect(Collectors.toMap(Parameter::name, Parameter::value));
+            Optional<SetupFlag> flag = SetupFlag.parse(found.get(flagParameter));
+            if (flag.isPresent()) {
+                return flag.get().phase();
             }
+            return Optional.ofNullable(found.get(statusParameter)).flatMap(LifecycleJson::parseStatus)
+                    .map(StatusRecord::phase).orElse(LifecyclePhase.INSTALL);
         };
     }
 

@@ -23,6 +23,7 @@ public final class SsmInstallParameters implements DetectorPorts.SetupFlag, Dete
     private final String claimPath;
     /** What this container last wrote, so an unchanged phase costs no write (and no read). */
     private volatile String lastRecorded;
+    private volatile String lastUnder;
 
     public SsmInstallParameters(Supplier<SsmClient> ssm, String flagName, String phaseName, String claimPath) {
         this.ssm = ssm;
@@ -68,23 +69,45 @@ public final class SsmInstallParameters implements DetectorPorts.SetupFlag, Dete
     }
 
     @Override
+    public String incompleteUnder() {
+        try {
+            String json = ssm.get().getParameter(r -> r.name(phaseName)).parameter().value();
+            com.fasterxml.jackson.databind.JsonNode under = MAPPER.readTree(json).path("incompleteUnder");
+            return under.isTextual() ? under.asText() : null;
+        } catch (ParameterNotFoundException e) {
+            return null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null; // an unreadable record vouches for nothing
+        }
+    }
+
+    @Override
     public void setYes(String description) {
         ssm.get().putParameter(r -> r.name(flagName).value("Yes").type(ParameterType.STRING).overwrite(true)
                 .description(description));
     }
 
     @Override
-    public void record(InstallPhase phase, String probe) {
+    public void record(InstallPhase phase, String probe, String incompleteUnder) {
+        // A null incompleteUnder (the flag is not No) changes nothing that matters: a later No is a new
+        // version, which an older key never names. So it costs no write on its own.
         String key = phase + "|" + probe;
-        if (key.equals(lastRecorded)) {
+        if (key.equals(lastRecorded) && (incompleteUnder == null || incompleteUnder.equals(lastUnder))) {
             return;
         }
         ObjectNode n = MAPPER.createObjectNode();
         n.put("phase", phase.name());
         n.put("loginPageProbe", probe);
+        // The No (claim key) under which the site was last seen incomplete: only that No becomes Yes.
+        if (incompleteUnder == null) {
+            n.putNull("incompleteUnder");
+        } else {
+            n.put("incompleteUnder", incompleteUnder);
+        }
         n.put("observedAt", Instant.now().toString());
         ssm.get().putParameter(r -> r.name(phaseName).value(n.toString()).type(ParameterType.STRING).overwrite(true)
                 .description("Moodle install phase as last seen by the InstallDetector"));
         lastRecorded = key;
+        lastUnder = incompleteUnder;
     }
 }

@@ -50,6 +50,20 @@ public final class SsmLifecycleStore implements Ports.LifecycleStore {
     }
 
     @Override
+    public Ports.FlagAndStatus readFlagAndStatus() {
+        // GetParameters, which the converger may call on both names already: no further permission.
+        Map<String, Parameter> found = ssm.get()
+                .getParameters(r -> r.names(settings.setupFlagParameter(), settings.statusParameter()))
+                .parameters().stream()
+                .collect(Collectors.toMap(Parameter::name, Function.identity()));
+        Parameter flag = found.get(settings.setupFlagParameter());
+        FlagReading reading = flag == null ? FlagReading.absent()
+                : new FlagReading(flag.value(), flag.version(), flag.lastModifiedDate());
+        return new Ports.FlagAndStatus(reading, Optional.ofNullable(found.get(settings.statusParameter()))
+                .flatMap(p -> LifecycleJson.parseStatus(p.value())));
+    }
+
+    @Override
     public void publishSessionConfig(SessionConfig config) {
         // A String parameter is right here: the session settings hold endpoints, never a secret.
         ssm.get().putParameter(r -> r.name(settings.sessionConfigParameter())

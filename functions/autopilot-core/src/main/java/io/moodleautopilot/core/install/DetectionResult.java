@@ -8,7 +8,9 @@ package io.moodleautopilot.core.install;
  * @param flagSet        whether this run set the setup flag to Yes
  * @param claimedElsewhere the claim another detector holds on this flag version's change to Yes
  *                       (it writes Yes, this run did not); null otherwise
+ * @param noKept         the site is complete and the flag reads No, but this No was never seen with
+ *                       the site incomplete (an operator's No on an installed site): left as it is
  */
 public record DetectionResult(InstallPhase phase, String clusterStatus, String probe, boolean flagSet,
-                              boolean scheduleDisabled, String claimedElsewhere) {
+                              boolean scheduleDisabled, String claimedElsewhere, boolean noKept) {
 }

@@ -45,8 +45,16 @@ public final class DetectorPorts {
     }
 
     public interface PhaseRecord {
-        /** Records what this run saw; writes only when it differs from the last record. */
-        void record(InstallPhase phase, String probe);
+        /**
+         * Records what this run saw; writes only when it differs from the last record.
+         *
+         * @param incompleteUnder the setup flag's No (its claim key) under which the site was last
+         *                        seen not COMPLETE, or null when there is none
+         */
+        void record(InstallPhase phase, String probe, String incompleteUnder);
+
+        /** @return the incompleteUnder of the last record, or null (no record, or none in it) */
+        String incompleteUnder();
     }
 
     public interface SiteProbe {

@@ -10,7 +10,9 @@ import java.util.Optional;
 /**
  * Reads Moodle's own tables and, when the site is really installed, sets the setup flag to Yes,
  * which starts the LifecycleConverger. It never sets No and never touches a Yes (or anything that is
- * not exactly No in the converger's reading). Several detectors may run at once (the function has
+ * not exactly No in the converger's reading). It only turns a No into Yes that it has seen with the
+ * site not yet complete (an installation, or a reinstall, happened under it): a No an operator
+ * writes on an installed site stays (see {@link #mayFlip}). Several detectors may run at once (the function has
  * no reserved concurrency by default), so the change to Yes is claimed first: only the detector
  * that creates the claim writes Yes.
  */
@@ -66,11 +68,25 @@ public final class InstallDetectorService {
         MoodleSnapshot snapshot = readWithFreshCredentialsOnce();
         InstallPhase phase = PhaseClassifier.classify(snapshot, current.orElse(null) == SetupFlag.YES);
         String probed = probe.probe();
-        record.record(phase, probed);
+        boolean flagIsNo = current.orElse(null) == SetupFlag.NO;
+        String incompleteUnder;
+        if (!flagIsNo) {
+            incompleteUnder = null;
+        } else if (phase != InstallPhase.COMPLETE) {
+            incompleteUnder = claimKey(reading);
+        } else {
+            // Only here is the record read: a complete site under a No (one call, not every minute
+            // of an installation).
+            incompleteUnder = record.incompleteUnder();
+        }
+        record.record(phase, probed, incompleteUnder);
 
         boolean flagSet = false;
+        boolean noKept = false;
         String claimedElsewhere = null;
-        if (phase == InstallPhase.COMPLETE && current.orElse(null) == SetupFlag.NO) {
+        if (phase == InstallPhase.COMPLETE && flagIsNo && !mayFlip(reading, incompleteUnder)) {
+            noKept = true;
+        } else if (phase == InstallPhase.COMPLETE && flagIsNo) {
             Claim claim = claim(reading);
             if (claim.won()) {
                 flag.setYes(FLAG_DESCRIPTION);
@@ -86,7 +102,18 @@ public final class InstallDetectorService {
             schedule.disable();
             disabled = true;
         }
-        return new DetectionResult(phase, status, probed, flagSet, disabled, claimedElsewhere);
+        return new DetectionResult(phase, status, probed, flagSet, disabled, claimedElsewhere, noKept);
+    }
+
+    /**
+     * Whether this No may become Yes: the detector saw the site not COMPLETE while the flag held
+     * exactly this No (same version, same write time), so an installation or a reinstall ran under
+     * it. Also the flag's first version, the No the template creates with the stack (a database
+     * restored complete into a new stack goes to production by itself, as before). A No an operator
+     * writes on a complete site was never seen incomplete: it stays until the operator sets Yes.
+     */
+    static boolean mayFlip(FlagReading no, String incompleteUnder) {
+        return no.version() == 1 || claimKey(no).equals(incompleteUnder);
     }
 
     private record Claim(String key, boolean won) {

@@ -24,6 +24,11 @@ import java.util.Optional;
  * therefore leave the stack untouched. If a later write fails,
  * the status record is not written, so the next converge sees the old status and finishes the job
  * with the same pipeline token.
+ *
+ * <p>The flag may change while a converge runs (a Run Command wait, a slow call). Before each
+ * phase-dependent write the flag is read again; once it moved, the converge stops without another
+ * write ({@link ConvergeOutcome#SUPERSEDED}) and leaves the stack to the newer value's converge, so
+ * a converge never writes a phase older than the flag's.
  */
 public final class ConvergeService {
     /** Longest flag text echoed into a result message: the flag is operator input, not a secret. */
@@ -92,20 +97,43 @@ public final class ConvergeService {
 
         List<String> actions = new ArrayList<>();
         String executionId = status.filter(s -> s.phase() == phase).map(StatusRecord::pipelineExecutionId).orElse(null);
+        try {
+            return apply(trigger, stored, flagReading, phase, actualLimits, desired, alarmsToChange, sessionDiffers,
+                    enteringProduction, newRelease, actions, executionId);
+        } catch (Superseded e) {
+            // Another value of the flag was written while this converge ran (a Run Command wait, a
+            // slow or retried call): its own converge applies it, and this one must not write the
+            // older phase over it. What this converge already did stays listed.
+            return new ConvergeResult(ConvergeOutcome.SUPERSEDED, phase, flagReading.version(), e.actions,
+                    e.executionId, "flag changed from version " + flagReading.version() + " to "
+                    + e.current.version() + " while converging to " + phase + "; stopped before the next write");
+        }
+    }
+
+    private ConvergeResult apply(Trigger trigger, Ports.StoredState stored, FlagReading flagReading,
+                                 LifecyclePhase phase, GroupLimits actualLimits, DesiredState desired,
+                                 List<String> alarmsToChange, boolean sessionDiffers, boolean enteringProduction,
+                                 boolean newRelease, List<String> actions, String executionIdBefore) {
+        Optional<StatusRecord> status = stored.status();
+        String executionId = executionIdBefore;
         boolean deploying = (enteringProduction || newRelease) && settings.hasPipeline();
         if (enteringProduction && settings.hasPipeline()) {
+            ensureCurrent(flagReading, actions, executionId);
             executionId = startDeployment(pipelineToken(flagReading));
             actions.add("pipeline " + settings.pipelineName() + " started: " + executionId);
         } else if (newRelease && settings.hasPipeline()) {
+            ensureCurrent(flagReading, actions, executionId);
             executionId = startDeployment(releaseToken(settings.releaseVersion()));
             actions.add("pipeline " + settings.pipelineName() + " started for release " + settings.releaseVersion()
                     + ": " + executionId);
         }
         if (!actualLimits.equals(desired.limits())) {
+            ensureCurrent(flagReading, actions, executionId);
             webGroup.apply(desired.limits());
             actions.add("web group " + describe(actualLimits) + " -> " + describe(desired.limits()));
         }
         if (!alarmsToChange.isEmpty()) {
+            ensureCurrent(flagReading, actions, executionId);
             alarms.setActionsEnabled(alarmsToChange, desired.alarmActionsEnabled());
             actions.add((desired.alarmActionsEnabled() ? "enabled" : "disabled") + " alarm actions: "
                     + String.join(", ", alarmsToChange));
@@ -114,21 +142,24 @@ public final class ConvergeService {
                 && settings.hasInstallDetector()) {
             // Back to install mode (a reinstall): the detector stopped its schedule when the site was
             // complete, so it must watch again.
+            ensureCurrent(flagReading, actions, executionId);
             installWatch.resume();
             actions.add("install detector schedule resumed");
         }
         if (sessionDiffers) {
+            ensureCurrent(flagReading, actions, executionId);
             store.publishSessionConfig(desired.sessionConfig());
             actions.add("session handler " + desired.sessionConfig().handlerClass() + " published");
         }
         String renderedFor = renderInstanceConfig(desired.sessionConfig(),
-                status.map(StatusRecord::configRenderedFor).orElse(null), deploying, actions);
+                status.map(StatusRecord::configRenderedFor).orElse(null), deploying, actions, flagReading, executionId);
 
         String release = settings.hasRelease() ? settings.releaseVersion() : status.map(StatusRecord::releaseVersion)
                 .orElse(null);
         String moodleConfigFor = status.map(StatusRecord::moodleConfigAppliedFor).orElse(null);
         if (phase == LifecyclePhase.PRODUCTION && settings.appliesMoodleConfig()) {
-            moodleConfigFor = applyMoodleConfig(stored.moodleSettings(), moodleConfigFor, actions);
+            moodleConfigFor = applyMoodleConfig(stored.moodleSettings(), moodleConfigFor, actions, flagReading,
+                    executionId);
         }
 
         String rendered = renderedFor;
@@ -137,6 +168,7 @@ public final class ConvergeService {
                 && Objects.equals(s.releaseVersion(), release) && Objects.equals(s.configRenderedFor(), rendered)
                 && Objects.equals(s.moodleConfigAppliedFor(), moodleConfigApplied)).orElse(false);
         if (!actions.isEmpty() || !statusCurrent) {
+            ensureStatusWritable(flagReading, actions, executionId);
             Instant now = clock.now();
             Instant transitionedAt = status.filter(s -> s.phase() == phase).map(StatusRecord::transitionedAt)
                     .orElse(now);
@@ -146,6 +178,58 @@ public final class ConvergeService {
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
                 actions.isEmpty() ? "already converged" : "converged to " + phase);
+    }
+
+    /**
+     * The guard before each phase-dependent write: the flag must still be the version this converge
+     * read. Parameter Store has no conditional put, so this re-read (one GetParameters call) is the
+     * check; what is left is the time of one call between the check and the write.
+     *
+     * @throws Superseded when the flag has moved on
+     */
+    private void ensureCurrent(FlagReading read, List<String> actions, String executionId) {
+        FlagReading now = store.readFlagAndStatus().flag();
+        if (!sameValue(read, now)) {
+            throw new Superseded(now, actions, executionId);
+        }
+    }
+
+    /**
+     * The status record's guard, read-compare-write: the flag is still the version read, and the
+     * record does not already reflect a newer version of it. A record whose version is above the
+     * flag's current one was written for a flag since deleted and created again (versions restart at
+     * 1), so it is not newer and is overwritten.
+     */
+    private void ensureStatusWritable(FlagReading read, List<String> actions, String executionId) {
+        Ports.FlagAndStatus now = store.readFlagAndStatus();
+        if (!sameValue(read, now.flag())) {
+            throw new Superseded(now.flag(), actions, executionId);
+        }
+        boolean newerRecorded = now.status().map(s -> s.flagVersion() > read.version()
+                && s.flagVersion() <= now.flag().version()).orElse(false);
+        if (newerRecorded) {
+            throw new Superseded(now.flag(), actions, executionId);
+        }
+    }
+
+    /** Same version written at the same time: the same value of the flag (versions restart on re-creation). */
+    static boolean sameValue(FlagReading a, FlagReading b) {
+        return a.version() == b.version() && Objects.equals(a.rawValue(), b.rawValue())
+                && Objects.equals(a.lastModified(), b.lastModified());
+    }
+
+    /** Thrown by the guards; carries what was done before the stop for the result. */
+    private static final class Superseded extends RuntimeException {
+        private final transient FlagReading current;
+        private final transient List<String> actions;
+        private final String executionId;
+
+        Superseded(FlagReading current, List<String> actions, String executionId) {
+            super(null, null, false, false);
+            this.current = current;
+            this.actions = List.copyOf(actions);
+            this.executionId = executionId;
+        }
     }
 
     /**
@@ -169,12 +253,13 @@ public final class ConvergeService {
      * @return the fingerprint to record
      */
     private String renderInstanceConfig(SessionConfig published, String renderedFor, boolean deploying,
-                                        List<String> actions) {
+                                        List<String> actions, FlagReading read, String executionId) {
         String fingerprint = published.fingerprint();
         if (!settings.rendersInstanceConfig() || fingerprint.equals(renderedFor)) {
             return renderedFor;
         }
         if (!deploying) {
+            ensureCurrent(read, actions, executionId);
             String command = instanceConfig.rerender();
             actions.add("config.php re-render sent to the web instances: command " + command);
         }
@@ -189,7 +274,8 @@ public final class ConvergeService {
      *
      * @return the fingerprint to record
      */
-    private String applyMoodleConfig(Optional<String> document, String appliedFor, List<String> actions) {
+    private String applyMoodleConfig(Optional<String> document, String appliedFor, List<String> actions,
+                                     FlagReading read, String executionId) {
         SettingsDocument parsed;
         try {
             parsed = document.map(SettingsDocument::parse).orElse(SettingsDocument.empty());
@@ -205,6 +291,7 @@ public final class ConvergeService {
         if (payload.fingerprint().equals(appliedFor)) {
             return appliedFor;
         }
+        ensureCurrent(read, actions, executionId);
         MoodleConfigOutcome outcome = moodleConfig.apply(payload);
         switch (outcome.status()) {
             case APPLIED -> {

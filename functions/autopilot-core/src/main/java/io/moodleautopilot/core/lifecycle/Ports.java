@@ -16,8 +16,18 @@ public final class Ports {
                               Optional<SessionConfig> sessionConfig, Optional<String> moodleSettings) {
     }
 
+    /** The flag and the status record as they are now. */
+    public record FlagAndStatus(FlagReading flag, Optional<StatusRecord> status) {
+    }
+
     public interface LifecycleStore {
         StoredState read();
+
+        /**
+         * Reads the flag again, and the status record with it (one cheap read): the converger's guard
+         * against writing a phase a newer flag value has superseded.
+         */
+        FlagAndStatus readFlagAndStatus();
 
         void publishSessionConfig(SessionConfig config);
 

@@ -1,10 +1,11 @@
 package io.moodleautopilot.core.moodleconfig;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
-import java.util.Iterator;
+import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -33,40 +34,55 @@ public record SettingsDocument(Map<String, String> settings) {
     }
 
     /**
+     * Read token by token rather than as a tree: a tree keeps numbers as doubles or big integers, so
+     * {@code 1e400} came out as "Infinity" and {@code 1.0E2} as "100.0". The parser's text of a
+     * number token is what the operator wrote, and that is what Moodle gets, character for character.
+     *
      * @throws ConfigurationException naming the first bad entry; the document is then not applied
      */
     public static SettingsDocument parse(String json) {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
+        Map<String, String> out = new TreeMap<>();
+        try (JsonParser p = MAPPER.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new ConfigurationException("the Moodle settings document must be a JSON object of name: value");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (!CORE_NAME.matcher(name).matches() && !PLUGIN_NAME.matcher(name).matches()) {
+                    throw new ConfigurationException("Moodle setting '" + shorten(name)
+                            + "' is not a valid name (name, or plugin/name, in lower case)");
+                }
+                out.put(name, value(name, p, p.nextToken()));
+            }
+            // A tree reader stops after the first value; text after the object is a mistake, not a comment.
+            if (p.nextToken() != null) {
+                throw new ConfigurationException("the Moodle settings document has text after its closing brace");
+            }
         } catch (JsonProcessingException e) {
             throw new ConfigurationException("the Moodle settings document is not JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new ConfigurationException("the Moodle settings document must be a JSON object of name: value");
-        }
-        Map<String, String> out = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String name = e.getKey();
-            if (!CORE_NAME.matcher(name).matches() && !PLUGIN_NAME.matcher(name).matches()) {
-                throw new ConfigurationException("Moodle setting '" + shorten(name)
-                        + "' is not a valid name (name, or plugin/name, in lower case)");
-            }
-            out.put(name, value(name, e.getValue()));
+        } catch (IOException e) {
+            // Reading from a String does no I/O; kept as a refusal rather than an unchecked surprise.
+            throw new ConfigurationException("the Moodle settings document could not be read: " + e.getMessage());
         }
         return new SettingsDocument(out);
     }
 
-    private static String value(String name, JsonNode v) {
+    private static String value(String name, JsonParser p, JsonToken t) throws IOException {
         String text;
-        if (v.isTextual()) {
-            text = v.asText();
-        } else if (v.isBoolean()) {
+        if (t == JsonToken.VALUE_STRING) {
+            text = p.getText();
+            if (hasLoneSurrogate(text)) {
+                // An escaped half of a surrogate pair (e.g. backslash-ud800) is no character: encoding it for
+                // Run Command would silently turn it into '?', so refuse it instead.
+                throw new ConfigurationException("Moodle setting '" + name
+                        + "' has a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which is not a character");
+            }
+        } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
             // Moodle stores checkboxes as "1" and "0".
-            text = v.asBoolean() ? "1" : "0";
-        } else if (v.isIntegralNumber() || v.isFloatingPointNumber()) {
-            text = v.asText();
+            text = t == JsonToken.VALUE_TRUE ? "1" : "0";
+        } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+            // The number as written (Jackson has already checked its JSON syntax and length).
+            text = p.getText();
         } else {
             throw new ConfigurationException("Moodle setting '" + name
                     + "' must be a string, number or boolean (to unset a setting, do it in Moodle)");
@@ -75,6 +91,18 @@ public record SettingsDocument(Map<String, String> settings) {
             throw new ConfigurationException("Moodle setting '" + name + "' is longer than " + MAX_VALUE_LENGTH);
         }
         return text;
+    }
+
+    static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String shorten(String s) {

@@ -23,6 +23,9 @@ class InstallDetectorServiceTest {
     private final Map<String, Instant> claims = new LinkedHashMap<>();
     private boolean scheduleDisabled;
     private FlagReading flag = new FlagReading("No", 3, FLAG_WRITTEN);
+    /** The phase record's No under which the site was seen incomplete: by default the flag's own (an installation ran). */
+    private String incompleteUnder = "v3-" + FLAG_WRITTEN.getEpochSecond();
+    private final List<String> recorded = new ArrayList<>();
 
     private DetectionResult detect(MoodleSnapshot snapshot) {
         DetectorPorts.SetupFlag setupFlag = new DetectorPorts.SetupFlag() {
@@ -57,8 +60,20 @@ class InstallDetectorServiceTest {
             public void invalidate() {
             }
         };
+        DetectorPorts.PhaseRecord phaseRecord = new DetectorPorts.PhaseRecord() {
+            @Override
+            public void record(InstallPhase phase, String probe, String under) {
+                recorded.add(phase + " " + under);
+                incompleteUnder = under;
+            }
+
+            @Override
+            public String incompleteUnder() {
+                return incompleteUnder;
+            }
+        };
         return new InstallDetectorService(setupFlag, () -> "available", credentials, c -> snapshot,
-                (phase, probe) -> { }, () -> "not configured", () -> scheduleDisabled = true, claimStore,
+                phaseRecord, () -> "not configured", () -> scheduleDisabled = true, claimStore,
                 Clock.fixed(NOW, ZoneOffset.UTC)).detect();
     }
 
@@ -126,6 +141,7 @@ class InstallDetectorServiceTest {
     void aNewNoVersionIsANewTransitionWithItsOwnClaim() {
         claims.put("v3-" + FLAG_WRITTEN.getEpochSecond(), NOW);
         flag = new FlagReading("No", 5, NOW.minusSeconds(30));
+        incompleteUnder = "v5-" + NOW.minusSeconds(30).getEpochSecond(); // a reinstall ran under it
 
         assertThat(detect(COMPLETE).flagSet()).isTrue();
         assertThat(claims).containsKey("v5-" + NOW.minusSeconds(30).getEpochSecond());
@@ -151,5 +167,60 @@ class InstallDetectorServiceTest {
 
         assertThat(claims).isEmpty();
         assertThat(flagWrites).isEmpty();
+    }
+
+    @Test
+    void anOperatorsNoOnACompleteSiteIsKept() {
+        // Probe 3.5: the site went to production (the detector's record says nothing about this No),
+        // then an operator set No (version 5) on the installed site.
+        incompleteUnder = null;
+        flag = new FlagReading("No", 5, NOW.minusSeconds(30));
+
+        DetectionResult r = detect(COMPLETE);
+
+        assertThat(r.noKept()).isTrue();
+        assertThat(r.flagSet()).isFalse();
+        assertThat(flagWrites).isEmpty();
+        assertThat(claims).isEmpty();
+        assertThat(scheduleDisabled).as("keeps watching for a reinstall").isFalse();
+        // Minutes later, still complete: still kept.
+        assertThat(detect(COMPLETE).flagSet()).isFalse();
+        assertThat(flagWrites).isEmpty();
+    }
+
+    @Test
+    void aNoSeenWithAnEarlierNoIsNotThisNo() {
+        // The record names the No of the first installation (v3); the operator's No is v5.
+        flag = new FlagReading("No", 5, NOW.minusSeconds(30));
+
+        assertThat(detect(COMPLETE).noKept()).isTrue();
+        assertThat(flagWrites).isEmpty();
+    }
+
+    @Test
+    void afterAReinstallUnderTheOperatorsNoTheDetectorSetsYes() {
+        incompleteUnder = null;
+        flag = new FlagReading("No", 5, NOW.minusSeconds(30));
+        assertThat(detect(COMPLETE).noKept()).isTrue();
+
+        // The operator reinstalls: the tables go away and are created again, then complete.
+        assertThat(detect(MoodleSnapshot.emptyDatabase()).phase()).isEqualTo(InstallPhase.NOT_INSTALLED);
+        assertThat(detect(MoodleSnapshot.tablesBeingCreated()).phase()).isEqualTo(InstallPhase.INSTALLING);
+        assertThat(flagWrites).isEmpty();
+        DetectionResult done = detect(COMPLETE);
+
+        assertThat(done.flagSet()).isTrue();
+        assertThat(flagWrites).containsExactly("Yes");
+        assertThat(recorded).contains("NOT_INSTALLED v5-" + NOW.minusSeconds(30).getEpochSecond(),
+                "COMPLETE v5-" + NOW.minusSeconds(30).getEpochSecond());
+    }
+
+    @Test
+    void theTemplatesFirstNoFlipsWithoutARecord() {
+        // A new stack whose database was restored complete: version 1 is the No the stack created.
+        incompleteUnder = null;
+        flag = new FlagReading("No", 1, NOW.minusSeconds(600));
+
+        assertThat(detect(COMPLETE).flagSet()).isTrue();
     }
 }

@@ -28,9 +28,33 @@ class MoodleConfigDomainTest {
                 Map.entry("cronclionly", "1"), Map.entry("debug", "0"), Map.entry("maxbytes", "1048576"));
     }
 
+    /** Numbers reach Moodle as the operator wrote them: a tree reader had turned 1e400 into "Infinity". */
+    @Test
+    void numbersAreKeptExactlyAsWritten() {
+        SettingsDocument d = SettingsDocument.parse("{\"maxbytes\": 1e400, \"sessiontimeout\": 12345678901234567890123,"
+                + " \"x\": -0.0, \"y\": 1.0E2, \"z\": 0.10, \"n\": -7}");
+
+        assertThat(d.settings()).containsExactly(Map.entry("maxbytes", "1e400"), Map.entry("n", "-7"),
+                Map.entry("sessiontimeout", "12345678901234567890123"), Map.entry("x", "-0.0"), Map.entry("y", "1.0E2"),
+                Map.entry("z", "0.10"));
+    }
+
+    /** An unpaired surrogate escape is no character; it used to reach Moodle as '?'. A real pair is kept. */
+    @Test
+    void aLoneSurrogateIsRefusedWithAReasonAndAPairIsKept() {
+        for (String bad : List.of("{\"sitename\": \"a\\ud800b\"}", "{\"sitename\": \"a\\udc00\"}",
+                "{\"sitename\": \"\\udbff\\ud800\"}")) {
+            assertThatThrownBy(() -> SettingsDocument.parse(bad)).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("sitename").hasMessageContaining("lone UTF-16 surrogate");
+        }
+        assertThat(SettingsDocument.parse("{\"sitename\": \"a\\ud83d\\ude00b\"}").settings())
+                .containsEntry("sitename", "a\ud83d\ude00b");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"{\"Upper\": \"x\"}", "{\"a/b/c\": \"x\"}", "{\"x; rm -rf\": \"x\"}", "{\"/name\": \"x\"}",
-            "{\"name\": null}", "{\"name\": [1]}", "{\"name\": {\"a\": 1}}", "[]", "not json", "\"text\""})
+            "{\"name\": null}", "{\"name\": [1]}", "{\"name\": {\"a\": 1}}", "[]", "not json", "\"text\"", "", "{\"a\": \"1\"} {}", "{\"a\": NaN}",
+            "{\"a\": 01}", "{\"a\": \"1\""})
     void aBadDocumentIsRejectedWhole(String json) {
         assertThatThrownBy(() -> SettingsDocument.parse(json)).isInstanceOf(ConfigurationException.class);
     }
