@@ -23,11 +23,16 @@ final class Archives {
 
     /** A .tgz laid out as Moodle's are: everything under moodle/. */
     static byte[] tinyMoodleRelease(String release) {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("moodle/version.php", "<?php\n$release = '" + release + "';\n");
+        files.put("moodle/index.php", "<?php\nrequire_once('config.php');\n");
+        return tarGz(files);
+    }
+
+    /** A .tgz of the given text files (path to content), each 0644. */
+    static byte[] tarGz(Map<String, String> files) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
-            Map<String, String> files = new LinkedHashMap<>();
-            files.put("moodle/version.php", "<?php\n$release = '" + release + "';\n");
-            files.put("moodle/index.php", "<?php\nrequire_once('config.php');\n");
             for (var f : files.entrySet()) {
                 byte[] content = f.getValue().getBytes(StandardCharsets.UTF_8);
                 TarArchiveEntry e = new TarArchiveEntry(f.getKey());

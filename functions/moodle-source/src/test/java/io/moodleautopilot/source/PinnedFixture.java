@@ -1,14 +1,8 @@
 package io.moodleautopilot.source;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * The pinned sources of template.yaml's MoodleSource, served by the test's local server instead of
@@ -45,24 +39,9 @@ final class PinnedFixture {
     }
 
     static byte[] peclTarball(String name, String version) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
-            Map<String, String> files = Map.of(
-                    "package.xml", "<package><name>" + name + "</name><version><release>" + version
-                            + "</release></version></package>\n",
-                    name + "-" + version + "/config.m4", "PHP_ARG_ENABLE(" + name + ")\n");
-            for (var f : files.entrySet()) {
-                byte[] content = f.getValue().getBytes(StandardCharsets.UTF_8);
-                TarArchiveEntry e = new TarArchiveEntry(f.getKey());
-                e.setSize(content.length);
-                e.setMode(0100644);
-                tar.putArchiveEntry(e);
-                tar.write(content);
-                tar.closeArchiveEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return Archives.tarGz(Map.of(
+                "package.xml", "<package><name>" + name + "</name><version><release>" + version
+                        + "</release></version></package>\n",
+                name + "-" + version + "/config.m4", "PHP_ARG_ENABLE(" + name + ")\n"));
     }
 }
