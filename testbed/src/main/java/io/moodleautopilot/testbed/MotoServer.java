@@ -39,6 +39,9 @@ public final class MotoServer implements AutoCloseable {
                     .redirectOutput(log.toFile())
                     .start();
             MotoServer server = new MotoServer(p, port, log);
+            // The test JVM may end without closing the extension's store; moto_server ignores
+            // SIGTERM, so it would outlive the run. Killed at JVM exit whatever happens before.
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "moto-server-stop"));
             server.awaitReady(Duration.ofSeconds(60));
             return server;
         } catch (IOException e) {
