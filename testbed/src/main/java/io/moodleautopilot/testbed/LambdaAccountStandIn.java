@@ -1,10 +1,7 @@
 package io.moodleautopilot.testbed;
 
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Request;
-import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,8 +26,7 @@ public final class LambdaAccountStandIn implements StandIn {
 
     @Override
     public boolean handles(String operation, Request request) {
-        return request.getMethod().equals(RequestMethod.GET)
-                && request.getUrl().replaceFirst("\\?.*$", "").replaceFirst("/$", "").equals("/2016-08-19/account-settings");
+        return StandIn.isGet(request, "/2016-08-19/account-settings");
     }
 
     @Override
@@ -39,9 +35,6 @@ public final class LambdaAccountStandIn implements StandIn {
                 + "\"CodeSizeZipped\":52428800,\"ConcurrentExecutions\":" + limit.get()
                 + ",\"UnreservedConcurrentExecutions\":" + unreserved.get() + "},"
                 + "\"AccountUsage\":{\"TotalCodeSize\":0,\"FunctionCount\":0}}";
-        return new ResponseDefinitionBuilder().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
-                .withBody(body).build();
+        return StandIn.restJson(200, body);
     }
 }

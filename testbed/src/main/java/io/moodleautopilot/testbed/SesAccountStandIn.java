@@ -1,10 +1,7 @@
 package io.moodleautopilot.testbed;
 
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Request;
-import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -26,8 +23,7 @@ public final class SesAccountStandIn implements StandIn {
 
     @Override
     public boolean handles(String operation, Request request) {
-        return request.getMethod().equals(RequestMethod.GET)
-                && request.getUrl().replaceFirst("\\?.*$", "").replaceFirst("/$", "").equals("/v2/email/account");
+        return StandIn.isGet(request, "/v2/email/account");
     }
 
     @Override
@@ -36,9 +32,6 @@ public final class SesAccountStandIn implements StandIn {
                 + "\"ProductionAccessEnabled\":" + production.get() + ",\"SendingEnabled\":true,"
                 + "\"SendQuota\":{\"Max24HourSend\":" + (production.get() ? 50000.0 : 200.0)
                 + ",\"MaxSendRate\":" + (production.get() ? 14.0 : 1.0) + ",\"SentLast24Hours\":0.0}}";
-        return new ResponseDefinitionBuilder().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
-                .withBody(body).build();
+        return StandIn.restJson(200, body);
     }
 }

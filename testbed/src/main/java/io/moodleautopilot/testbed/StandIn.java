@@ -17,8 +17,23 @@ public interface StandIn {
 
     /** An answer in the JSON 1.1 protocol that SSM and CodePipeline speak. */
     static ResponseDefinition json(int status, String body) {
+        return answer(status, "application/x-amz-json-1.1", body);
+    }
+
+    /** An answer in the REST-JSON protocol (Lambda, SESv2). */
+    static ResponseDefinition restJson(int status, String body) {
+        return answer(status, "application/json", body);
+    }
+
+    /** A REST protocol's GET of {@code path}, with or without a trailing slash or query. */
+    static boolean isGet(Request request, String path) {
+        return request.getMethod().equals(com.github.tomakehurst.wiremock.http.RequestMethod.GET)
+                && request.getUrl().replaceFirst("\\?.*$", "").replaceFirst("/$", "").equals(path);
+    }
+
+    private static ResponseDefinition answer(int status, String contentType, String body) {
         return new ResponseDefinitionBuilder().withStatus(status)
-                .withHeader("Content-Type", "application/x-amz-json-1.1")
+                .withHeader("Content-Type", contentType)
                 .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
                 .withBody(body)
                 .build();
