@@ -118,6 +118,71 @@ public final class CfnTemplate {
         return new IamPolicy(statements);
     }
 
+    /**
+     * An AWS::IAM::Role's permissions: its inline policies (Policies[].PolicyDocument), with
+     * NotResource and the conditions IamPolicy reads, and its ManagedPolicyArns as
+     * AwsManagedPolicies knows them. A statement the evaluator cannot read (NotAction, another
+     * condition operator, an unknown managed policy) fails the call rather than being left out.
+     */
+    public IamPolicy rolePolicy(String logicalId, Resolver resolver) {
+        List<IamPolicy.Statement> statements = new ArrayList<>();
+        for (String arn : managedPolicyArns(logicalId, resolver)) {
+            statements.addAll(AwsManagedPolicies.statements(arn));
+        }
+        for (Object policy : list(resolver.resolve(properties(logicalId).getOrDefault("Policies", List.of())))) {
+            Map<String, Object> document = map(map(resolver.resolve(policy)).get("PolicyDocument"));
+            if (!document.containsKey("Statement")) {
+                throw new IllegalStateException(logicalId + " has a policy the proof cannot read: " + policy);
+            }
+            for (Object raw : list(resolver.resolve(document.get("Statement")))) {
+                Object s = resolver.resolve(raw);
+                if (!(s instanceof Map<?, ?>) || map(s).isEmpty()) {
+                    continue; // a statement left out by !If [..., !Ref AWS::NoValue]
+                }
+                Map<String, Object> st = map(s);
+                if (st.containsKey("NotAction") || st.containsKey("NotPrincipal")) {
+                    throw new IllegalStateException(logicalId + ": the proof does not read NotAction/NotPrincipal: " + st);
+                }
+                statements.add(new IamPolicy.Statement(
+                        String.valueOf(st.get("Effect")),
+                        resolvedStrings(st.get("Action"), resolver),
+                        st.containsKey("Resource") ? resolvedStrings(st.get("Resource"), resolver) : List.of(),
+                        st.containsKey("NotResource") ? resolvedStrings(st.get("NotResource"), resolver) : List.of(),
+                        conditions(logicalId, st.get("Condition"), resolver)));
+            }
+        }
+        return new IamPolicy(statements);
+    }
+
+    /** An AWS::IAM::Role's ManagedPolicyArns, resolved. */
+    public List<String> managedPolicyArns(String logicalId, Resolver resolver) {
+        return list(resolver.resolve(properties(logicalId).getOrDefault("ManagedPolicyArns", List.of()))).stream()
+                .map(resolver::string).toList();
+    }
+
+    private static Map<String, Map<String, List<String>>> conditions(String logicalId, Object node, Resolver resolver) {
+        Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();
+        map(resolver.resolve(node)).forEach((operator, keys) -> {
+            if (!IamPolicy.CONDITION_OPERATORS.contains(operator)) {
+                throw new IllegalStateException(logicalId + ": condition operator " + operator
+                        + " is not one the proof reads " + IamPolicy.CONDITION_OPERATORS);
+            }
+            Map<String, List<String>> values = new LinkedHashMap<>();
+            map(keys).forEach((key, value) -> values.put(key, resolvedStrings(value, resolver)));
+            out.put(operator, values);
+        });
+        return out;
+    }
+
+    /** A value or list of values, with an Fn::If that chooses a whole list resolved first. */
+    private static List<String> resolvedStrings(Object node, Resolver resolver) {
+        Object v = resolver.resolve(node);
+        if (v instanceof List<?> l) {
+            return l.stream().map(resolver::string).toList();
+        }
+        return List.of(resolver.string(v));
+    }
+
     private static List<String> strings(Object node, Resolver resolver) {
         if (node instanceof List<?> l) {
             return l.stream().map(resolver::string).toList();

@@ -3,30 +3,89 @@ package io.moodleautopilot.testbed;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The Allow statements of one function's policy, resolved for a test stack, and the two checks of
+ * The statements of one function's or role's policy, resolved for a test stack, and the two checks of
  * the least-privilege proof: every recorded call is allowed on its resources, and every granted
  * action was used by some recorded call.
+ *
+ * <p>A statement names its resources with Resource or, for a Deny, NotResource (every resource but
+ * those). Conditions are read for the operators {@link #CONDITION_OPERATORS} only: a condition
+ * matches when the request's context holds the key with a matching value, so a request without the
+ * key matches no conditioned statement, Allow or Deny (IAM's rule for these operators). Policies
+ * read by {@link CfnTemplate#functionPolicy} carry no conditions, as before.
  */
 public record IamPolicy(List<Statement> statements) {
 
-    public record Statement(String effect, List<String> actions, List<String> resources) {
+    /** The condition operators the evaluator understands; CfnTemplate refuses any other. */
+    public static final Set<String> CONDITION_OPERATORS = Set.of("StringEquals", "StringLike");
+
+    /**
+     * @param conditions operator to condition key to the values any of which matches
+     */
+    public record Statement(String effect, List<String> actions, List<String> resources, List<String> notResources,
+                            Map<String, Map<String, List<String>>> conditions) {
+
+        public Statement(String effect, List<String> actions, List<String> resources) {
+            this(effect, actions, resources, List.of(), Map.of());
+        }
+
+        boolean matches(String action, String resource, Map<String, String> context) {
+            boolean onResource = notResources.isEmpty()
+                    ? resources.stream().anyMatch(r -> wildcard(r, resource, false))
+                    : notResources.stream().noneMatch(r -> wildcard(r, resource, false));
+            return actions.stream().anyMatch(a -> wildcard(a, action, true)) && onResource && conditionsHold(context);
+        }
+
+        private boolean conditionsHold(Map<String, String> context) {
+            for (Map.Entry<String, Map<String, List<String>>> op : conditions.entrySet()) {
+                for (Map.Entry<String, List<String>> c : op.getValue().entrySet()) {
+                    // Condition keys are case-insensitive; values are compared as the operator says.
+                    String value = context.entrySet().stream()
+                            .filter(e -> e.getKey().equalsIgnoreCase(c.getKey()))
+                            .map(Map.Entry::getValue).findFirst().orElse(null);
+                    if (value == null) {
+                        return false;
+                    }
+                    boolean any = switch (op.getKey()) {
+                        case "StringEquals" -> c.getValue().contains(value);
+                        case "StringLike" -> c.getValue().stream().anyMatch(v -> wildcard(v, value, false));
+                        default -> throw new IllegalStateException("condition operator " + op.getKey()
+                                + " is not one the evaluator reads " + CONDITION_OPERATORS);
+                    };
+                    if (!any) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
     }
 
     public boolean allows(String action, String resource) {
+        return allows(action, resource, Map.of());
+    }
+
+    /** Whether a request for action on resource, with these condition keys and values, is allowed. */
+    public boolean allows(String action, String resource, Map<String, String> context) {
         boolean allowed = false;
         for (Statement s : statements) {
-            boolean matches = s.actions().stream().anyMatch(a -> wildcard(a, action, true))
-                    && s.resources().stream().anyMatch(r -> wildcard(r, resource, false));
+            boolean matches = s.matches(action, resource, context);
             if (matches && s.effect().equals("Deny")) {
                 return false;
             }
             allowed |= matches && s.effect().equals("Allow");
         }
         return allowed;
+    }
+
+    /** Whether some Allow statement names the action (by a pattern or itself), on whatever resource. */
+    public boolean grantsAction(String action) {
+        return statements.stream().filter(s -> s.effect().equals("Allow"))
+                .anyMatch(s -> s.actions().stream().anyMatch(a -> wildcard(a, action, true)));
     }
 
     /** Calls the policy does not allow, as "action on resource". */
