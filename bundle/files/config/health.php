@@ -18,6 +18,8 @@ declare(strict_types=1);
 
 define('ABORT_AFTER_CONFIG', true);
 
+require_once(__DIR__ . '/autopilot-db.php');
+
 // Well inside the target group's 10 s timeout.
 const CONNECT_TIMEOUT_SECONDS = 3;
 
@@ -42,64 +44,6 @@ function log_failure(string $part, string $detail, string $secret): void {
         $detail = str_replace($secret, '********', $detail);
     }
     error_log('autopilot health: ' . $part . ': ' . substr(trim(preg_replace('/\s+/', ' ', $detail)), 0, 500));
-}
-
-/** libpq's quoting of a keyword value (as Moodle's pgsql driver quotes it). */
-function pg_value(string $value): string {
-    return "'" . addcslashes($value, "'\\") . "'";
-}
-
-/** @return ?string null when the database answered, else why not */
-function check_pgsql(string $host, int $port, string $user, string $password, string $name, ?string $ssl): ?string {
-    $conninfo = 'host=' . pg_value($host) . ' port=' . pg_value((string) ($port ?: 5432))
-        . ' user=' . pg_value($user) . ' password=' . pg_value($password) . ' dbname=' . pg_value($name)
-        . ' connect_timeout=' . CONNECT_TIMEOUT_SECONDS . " application_name='autopilot-health'";
-    if ($ssl !== null) {
-        // Moodle's dboptions['ssl'] is libpq's sslmode (lib/dml/pgsql_native_moodle_database.php).
-        $conninfo .= ' sslmode=' . pg_value($ssl);
-    }
-    $connection = @pg_connect($conninfo, PGSQL_CONNECT_FORCE_NEW);
-    if ($connection === false) {
-        return error_get_last()['message'] ?? 'pg_connect failed';
-    }
-    try {
-        $result = @pg_query($connection, 'SELECT 1');
-        $row = $result === false ? false : pg_fetch_row($result);
-        if ($row === false || (string) $row[0] !== '1') {
-            return 'SELECT 1 failed: ' . pg_last_error($connection);
-        }
-        return null;
-    } finally {
-        pg_close($connection);
-    }
-}
-
-/** @return ?string null when the database answered, else why not */
-function check_mysqli(string $host, int $port, string $user, string $password, string $name, ?string $ssl): ?string {
-    mysqli_report(MYSQLI_REPORT_OFF);
-    $mysqli = mysqli_init();
-    $mysqli->options(MYSQLI_OPT_CONNECT_TIMEOUT, CONNECT_TIMEOUT_SECONDS);
-    // As Moodle's mysqli driver (also auroramysql, mariadb) turns dboptions['ssl'] into flags.
-    $flags = 0;
-    if ($ssl !== null) {
-        $flags |= MYSQLI_CLIENT_SSL;
-        if ($ssl === 'verify-full') {
-            $flags |= MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT;
-        }
-    }
-    if (!@$mysqli->real_connect($host, $user, $password, $name, $port ?: 3306, null, $flags)) {
-        return $mysqli->connect_error . ' (' . $mysqli->connect_errno . ')';
-    }
-    try {
-        $result = $mysqli->query('SELECT 1');
-        $row = $result instanceof mysqli_result ? $result->fetch_row() : null;
-        if ($row === null || $row === false || (string) $row[0] !== '1') {
-            return 'SELECT 1 failed: ' . $mysqli->error;
-        }
-        return null;
-    } finally {
-        $mysqli->close();
-    }
 }
 
 $loading = true;
@@ -139,17 +83,14 @@ try {
 $loading = false;
 
 global $CFG;
-$options = isset($CFG->dboptions) && is_array($CFG->dboptions) ? $CFG->dboptions : [];
-$ssl = isset($options['ssl']) && is_string($options['ssl']) ? $options['ssl'] : null;
-$port = (int) ($options['dbport'] ?? 0);
 $password = (string) ($CFG->dbpass ?? '');
-$args = [(string) ($CFG->dbhost ?? ''), $port, (string) ($CFG->dbuser ?? ''), $password, (string) ($CFG->dbname ?? ''), $ssl];
 try {
-    $problem = match ((string) ($CFG->dbtype ?? '')) {
-        'pgsql' => check_pgsql(...$args),
-        'mysqli', 'mariadb', 'auroramysql' => check_mysqli(...$args),
-        default => 'unsupported dbtype',
-    };
+    $db = autopilot_db::connect($CFG, CONNECT_TIMEOUT_SECONDS, 'autopilot-health');
+    try {
+        $problem = $db->column('SELECT 1') === ['1'] ? null : 'SELECT 1 did not answer 1';
+    } finally {
+        $db->close();
+    }
 } catch (Throwable $e) {
     $problem = get_class($e) . ': ' . $e->getMessage();
 }

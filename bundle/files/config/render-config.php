@@ -214,6 +214,11 @@ $out = "<?php  // Moodle configuration file\n"
     . setting('admin', 'admin')
     // Directories Moodle creates are shared with the web server's group only (setgid keeps it).
     . "\$CFG->directorypermissions = 02770;\n"
+    // The executable paths (pathtophp, pathtodu, ...) cannot be changed from the admin UI: an admin
+    // account must not be a way to choose what the web server runs (Moodle's own hardening advice).
+    . setting('preventexecpath', true)
+    // The PHP this renderer runs on is the instance's CLI PHP (the one cron and admin/cli use).
+    . setting('pathtophp', PHP_BINARY)
     . "\n// Session handling, as published by the LifecycleConverger.\n";
 foreach ($session as $key => $value) {
     $out .= setting($key, $value);

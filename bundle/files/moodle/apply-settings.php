@@ -11,7 +11,9 @@
 // admin/cli scripts). A second run with the same payload changes nothing.
 //
 // Output, one JSON line on standard output:
-//   {"changed": [{"name": ..., "plugin": null|"...", "old": null|"...", "new": "..."}], "unchanged": N}
+//   {"changed": [{"name": ..., "plugin": null|"..."}], "unchanged": N}
+// Names only: this line travels in Run Command's output and into the stack's status record, so no
+// value (old or new) is printed; Moodle's own config log keeps them, where an admin sees them.
 // Exit codes: 0 done; 2 bad payload or a setting that config.php forces (nothing changed);
 // 3 Moodle is not installed yet (nothing changed); 1 Moodle failed while writing.
 //
@@ -53,7 +55,7 @@ function autopilot_apply_settings(array $settings): array {
             : ($CFG->forced_plugin_settings[$plugin] ?? []);
         if (is_array($forced) && array_key_exists($name, $forced)) {
             $label = $plugin === null ? $name : "$plugin/$name";
-            autopilot_fail(AUTOPILOT_SCRIPT, "setting '$label' is forced by config.php: no setting was changed",
+            autopilot_fail(AUTOPILOT_SCRIPT, "Moodle setting '$label' is forced by config.php: no setting was changed",
                 AUTOPILOT_EXIT_BAD_INPUT);
         }
         $current = get_config($plugin ?? 'core', $name);
@@ -77,7 +79,7 @@ function autopilot_apply_settings(array $settings): array {
             autopilot_fail(AUTOPILOT_SCRIPT, 'Moodle failed after ' . count($changed) . ' change(s): '
                 . get_class($e) . ': ' . $e->getMessage(), 1);
         }
-        $changed[] = ['name' => $step['name'], 'plugin' => $step['plugin'], 'old' => $old, 'new' => $step['value']];
+        $changed[] = ['name' => $step['name'], 'plugin' => $step['plugin']];
     }
     return ['changed' => $changed, 'unchanged' => $unchanged];
 }

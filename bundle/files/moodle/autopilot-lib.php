@@ -7,7 +7,7 @@
 // <stack>-moodle-config (base64 on the command line, decoded by apply-moodle-config.sh):
 //
 //   {"settings": {"<name>": "<value>", "<plugin>/<name>": "<value>", ...},
-//    "applicationCache": null | {"engine": "redis"|"memcached", "host": "h", "port": 6379, "tls": true|false}}
+//    "applicationCache": null | {"engine": "redis", "host": "h", "port": 6379, "tls": true|false}}
 //
 // Values are opaque strings: they are compared and stored byte for byte and never reach a shell,
 // an eval or an SQL string (Moodle's set_config binds them as query parameters).
@@ -28,24 +28,39 @@ const AUTOPILOT_STORE_NAME = 'autopilot_application';
  */
 const AUTOPILOT_REDIS_PREFIX = 'muc_';
 
-/** Memcached has no database per site either: the prefix keeps Moodle's keys apart. */
-const AUTOPILOT_MEMCACHED_PREFIX = 'muc_';
-
 /**
  * The CA bundle of the instance's OS (Amazon Linux 2023). With TLS, cachestore_redis::new_redis()
  * turns peer verification OFF when 'cafile' is empty (stream options verify_peer and
  * verify_peer_name false) and passes ['cafile' => ...] otherwise, which verifies the ElastiCache
- * certificate (issued by Amazon's public CA, in the system bundle).
+ * certificate (issued by Amazon's public CA, in the system bundle). So TLS without a readable CA
+ * bundle is refused (configure-muc.php), never configured with an empty 'cafile'.
  */
 const AUTOPILOT_DEFAULT_CAFILE = '/etc/pki/tls/certs/ca-bundle.crt';
 
-// Moodle's own limits: mdl_config.name is varchar(255), mdl_config_plugins.plugin and .name are
-// varchar(100) (lib/db/install.xml).
-const AUTOPILOT_MAX_NAME = 100;
-const AUTOPILOT_MAX_PLUGIN = 100;
-
 /** Thrown for input that must be refused before anything changes (exit AUTOPILOT_EXIT_BAD_INPUT). */
 final class autopilot_bad_input extends RuntimeException {
+    /** @param string $kind json, name, type, value, or a refused family of settings-rules.json */
+    public function __construct(string $message, public readonly string $kind = 'payload') {
+        parent::__construct($message);
+    }
+}
+
+/**
+ * The settings rules, moodle/settings-rules.json beside this file: the same file the
+ * LifecycleConverger reads (SettingsRules), so that both refuse the same documents.
+ *
+ * @return array<string, mixed>
+ */
+function autopilot_settings_rules(): array {
+    static $rules = null;
+    if ($rules === null) {
+        $text = @file_get_contents(__DIR__ . '/settings-rules.json');
+        if ($text === false) {
+            throw new RuntimeException('moodle/settings-rules.json is missing from the bundle');
+        }
+        $rules = json_decode($text, true, 16, JSON_THROW_ON_ERROR);
+    }
+    return $rules;
 }
 
 /**
@@ -85,18 +100,22 @@ function autopilot_parse_payload(string $json): array {
 function autopilot_parse_settings(mixed $settings): array {
     // json_decode(..., true) turns {} into [] too: an empty list is an empty object here.
     if (!is_array($settings) || ($settings !== [] && array_is_list($settings))) {
-        throw new autopilot_bad_input('settings must be a JSON object');
+        throw new autopilot_bad_input('settings must be a JSON object', 'json');
     }
+    $maxvalue = (int) autopilot_settings_rules()['maxValueLength'];
     $parsed = [];
     foreach ($settings as $key => $value) {
         $key = (string) $key; // PHP turns a key like "123" into an int.
         [$plugin, $name] = autopilot_split_setting_name($key);
         if (!is_string($value)) {
-            throw new autopilot_bad_input("setting '$key' must have a string value");
+            throw new autopilot_bad_input("Moodle setting '$key' must have a string value", 'type');
         }
         if (str_contains($value, "\0")) {
             // PostgreSQL refuses NUL in text columns; better refused here than half applied.
-            throw new autopilot_bad_input("setting '$key' has a NUL character in its value");
+            throw new autopilot_bad_input("Moodle setting '$key' has a NUL character in its value", 'value');
+        }
+        if (strlen($value) > $maxvalue && autopilot_utf16_length($value) > $maxvalue) {
+            throw new autopilot_bad_input("Moodle setting '$key' is longer than $maxvalue", 'value');
         }
         $parsed[] = ['name' => $name, 'plugin' => $plugin, 'value' => $value];
     }
@@ -111,27 +130,46 @@ function autopilot_parse_settings(mixed $settings): array {
  * @return array{0: ?string, 1: string}
  */
 function autopilot_split_setting_name(string $key): array {
-    if (preg_match('/^[a-z0-9_]+$/D', $key)) {
+    $rules = autopilot_settings_rules();
+    if (preg_match('#^(?:' . $rules['corePattern'] . ')$#D', $key)) {
         $plugin = null;
         $name = $key;
-    } else if (preg_match('/^([a-z][a-z0-9_]*)\/([a-z0-9_]+)$/D', $key, $m)) {
-        $plugin = $m[1];
-        $name = $m[2];
+    } else if (preg_match('#^(?:' . $rules['pluginPattern'] . ')$#D', $key)) {
+        [$plugin, $name] = explode('/', $key, 2);
         // get_config('core'|'moodle', ...) reads core settings but set_config(..., 'core') writes
         // mdl_config_plugins: the two would never agree, so core settings are bare names only.
-        if ($plugin === 'core' || $plugin === 'moodle') {
-            throw new autopilot_bad_input("setting '$key': core settings are named without a plugin");
+        if (in_array($plugin, $rules['reservedPlugins'], true)) {
+            throw new autopilot_bad_input("Moodle setting '$key': core settings are named without a plugin", 'name');
         }
-        if (strlen($plugin) > AUTOPILOT_MAX_PLUGIN) {
-            throw new autopilot_bad_input('a setting has a plugin name longer than ' . AUTOPILOT_MAX_PLUGIN);
+        if (strlen($plugin) > $rules['maxPluginLength']) {
+            throw new autopilot_bad_input("Moodle setting '" . autopilot_shorten($key)
+                . "' has a plugin name longer than " . $rules['maxPluginLength'], 'name');
         }
     } else {
-        throw new autopilot_bad_input('a setting name is neither ^[a-z0-9_]+$ nor ^[a-z][a-z0-9_]*/[a-z0-9_]+$');
+        // Quoted only after the patterns: it is printable ASCII then. Here it may be anything.
+        throw new autopilot_bad_input('a Moodle setting name is not a valid name (name, or plugin/name, in lower case)',
+            'name');
     }
-    if (strlen($name) > AUTOPILOT_MAX_NAME) {
-        throw new autopilot_bad_input('a setting name is longer than ' . AUTOPILOT_MAX_NAME);
+    if (strlen($name) > $rules['maxNameLength']) {
+        throw new autopilot_bad_input("Moodle setting '" . autopilot_shorten($key) . "' has a name longer than "
+            . $rules['maxNameLength'], 'name');
+    }
+    foreach ($rules['refused'] as $refusal) {
+        $prefixed = array_filter($refusal['prefixes'], static fn(string $p) => str_starts_with($key, $p));
+        if (in_array($key, $refusal['names'], true) || $prefixed) {
+            throw new autopilot_bad_input("Moodle setting '$key' " . $refusal['message'], $refusal['kind']);
+        }
     }
     return [$plugin, $name];
+}
+
+/** Length in UTF-16 code units, as the converger counts (Java's String.length()); $s is valid UTF-8. */
+function autopilot_utf16_length(string $s): int {
+    return (int) preg_match_all('/./su', $s) + (int) preg_match_all('/[\x{10000}-\x{10FFFF}]/u', $s);
+}
+
+function autopilot_shorten(string $s): string {
+    return strlen($s) > 60 ? substr($s, 0, 60) . '...' : $s;
 }
 
 /**
@@ -149,8 +187,16 @@ function autopilot_parse_application_cache(mixed $cache): ?array {
         throw new autopilot_bad_input('applicationCache has keys other than engine, host, port and tls');
     }
     $engine = $cache['engine'] ?? null;
-    if ($engine !== 'redis' && $engine !== 'memcached') {
-        throw new autopilot_bad_input('applicationCache.engine must be "redis" or "memcached"');
+    if ($engine === 'memcached') {
+        // Its lib.php is gone from cache/stores/ since 4.2: requiring it was a fatal error after the
+        // settings had been applied, retried forever.
+        throw new autopilot_bad_input("applicationCache: Moodle removed its memcached cache store in 4.2"
+            . " (cache/upgrade.txt); the application cache can be redis, valkey or serverless (memcached stays a"
+            . " session cache option)", 'cache');
+    }
+    if ($engine !== 'redis') {
+        throw new autopilot_bad_input('applicationCache.engine must be "redis" (Redis, Valkey, ElastiCache Serverless)',
+            'cache');
     }
     $host = $cache['host'] ?? null;
     if (!is_string($host) || !autopilot_valid_host($host)) {
@@ -163,11 +209,6 @@ function autopilot_parse_application_cache(mixed $cache): ?array {
     $tls = $cache['tls'] ?? null;
     if (!is_bool($tls)) {
         throw new autopilot_bad_input('applicationCache.tls must be true or false');
-    }
-    if ($engine === 'memcached' && $tls) {
-        // cachestore_memcached has no TLS option (its configuration array has none): refusing is
-        // better than sending the cache in clear text to an endpoint that expects TLS.
-        throw new autopilot_bad_input("applicationCache: Moodle's memcached store cannot use TLS");
     }
     return ['engine' => $engine, 'host' => $host, 'port' => $port, 'tls' => $tls];
 }
@@ -188,51 +229,33 @@ function autopilot_valid_host(string $host): bool {
 
 /**
  * The cache store plugin and its configuration array for the payload's applicationCache, in the
- * shape Moodle's own add-instance forms produce, so that the admin UI shows and edits it:
- *
- * - cachestore_redis::config_get_configuration_array() (cache/stores/redis/lib.php, Moodle 4.x):
- *   server ("host:port"), prefix, password, serializer, compressor, encryption (TLS), cafile.
- *   serializer 1 is Redis::SERIALIZER_PHP (the form's default), compressor 0 is
- *   cachestore_redis::COMPRESSOR_NONE; the constants are written as numbers because the Redis
- *   extension need not be loaded where this runs. Redis cluster mode (the 'clustermode' key,
- *   Moodle 4.4+) stays off by leaving the key out.
- * - cachestore_memcached::config_get_configuration_array() (cache/stores/memcached/lib.php):
- *   servers (a list of [host, port, weight]), compression, serialiser (1 is
- *   Memcached::SERIALIZER_PHP, the constructor's default), prefix, hash (0 is
- *   Memcached::HASH_DEFAULT), bufferwrites, clustered, setservers, isshared. The weight is 100,
- *   what the store's constructor fills in when it is missing.
+ * shape Moodle's own add-instance form produces, so that the admin UI shows and edits it:
+ * cachestore_redis::config_get_configuration_array() (cache/stores/redis/lib.php, Moodle 4.x):
+ * server ("host:port"), prefix, password, serializer, compressor, encryption (TLS), cafile.
+ * serializer 1 is Redis::SERIALIZER_PHP (the form's default), compressor 0 is
+ * cachestore_redis::COMPRESSOR_NONE; the constants are written as numbers because the Redis
+ * extension need not be loaded where this runs. Redis cluster mode (the 'clustermode' key,
+ * Moodle 4.4+) stays off by leaving the key out.
  *
  * @param array{engine: string, host: string, port: int, tls: bool} $cache
- * @param ?string $cafile CA bundle for TLS; null or '' means Moodle does not verify the peer
+ * @param string $cafile CA bundle for TLS (the caller refuses TLS without one)
  * @return array{plugin: string, configuration: array<string, mixed>}
  */
-function autopilot_store_configuration(array $cache, ?string $cafile = null): array {
-    if ($cache['engine'] === 'redis') {
-        return [
-            'plugin' => 'redis',
-            'configuration' => [
-                'server' => $cache['host'] . ':' . $cache['port'],
-                'prefix' => AUTOPILOT_REDIS_PREFIX,
-                'password' => '',
-                'serializer' => 1,
-                'compressor' => 0,
-                'encryption' => $cache['tls'],
-                'cafile' => $cache['tls'] ? (string) $cafile : '',
-            ],
-        ];
+function autopilot_store_configuration(array $cache, string $cafile = ''): array {
+    if ($cache['tls'] && $cafile === '') {
+        // An empty cafile makes Moodle connect without verifying the server: never configured.
+        throw new autopilot_bad_input('applicationCache: TLS needs a CA bundle to verify the cache server', 'cache');
     }
     return [
-        'plugin' => 'memcached',
+        'plugin' => 'redis',
         'configuration' => [
-            'servers' => [[$cache['host'], $cache['port'], 100]],
-            'compression' => true,
-            'serialiser' => 1,
-            'prefix' => AUTOPILOT_MEMCACHED_PREFIX,
-            'hash' => 0,
-            'bufferwrites' => false,
-            'clustered' => false,
-            'setservers' => [],
-            'isshared' => false,
+            'server' => $cache['host'] . ':' . $cache['port'],
+            'prefix' => AUTOPILOT_REDIS_PREFIX,
+            'password' => '',
+            'serializer' => 1,
+            'compressor' => 0,
+            'encryption' => $cache['tls'],
+            'cafile' => $cache['tls'] ? $cafile : '',
         ],
     ];
 }

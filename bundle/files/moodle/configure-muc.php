@@ -1,23 +1,26 @@
 <?php
-// Points Moodle's application cache (MUC, mode APPLICATION) at the stack's Redis/Valkey or
-// Memcached, through Moodle's cache configuration API, as Site administration > Plugins > Caching
+// Points Moodle's application cache (MUC, mode APPLICATION) at the stack's Redis/Valkey (or
+// ElastiCache Serverless for Valkey), through Moodle's cache configuration API, as Site administration > Plugins > Caching
 // > Configuration does. Run by apply-moodle-config.sh as the web server's user.
 //
 //   php configure-muc.php --payload=FILE|- [--dirroot=/var/www/moodle] [--cafile=PATH]
 //
 // applicationCache null: prints null and changes nothing (Moodle is not even loaded). Otherwise:
-// 1. the store instance 'autopilot_application' (plugin redis or memcached, configuration from
+// 1. the store instance 'autopilot_application' (plugin redis; configuration from
 //    autopilot_store_configuration()) is added, or edited when its plugin or configuration differs;
 // 2. the APPLICATION mode is mapped to it alone; the SESSION and REQUEST mappings are read first and
 //    written back unchanged (set_mode_mappings() replaces all three modes at once);
 // 3. that store is purged (see the comment at the purge).
 // Before the first write the store must be usable from here (PHP extension present, server
 // answering); otherwise nothing changes and the exit code is 4, so Moodle never runs on a store it
-// cannot reach. The same payload again finds nothing to do: {"changed": false, ...}, no write, no
+// cannot reach. With TLS the server's certificate is always verified: without a readable CA bundle
+// nothing changes (exit 4), because Moodle's redis store turns verification off for an empty
+// cafile. A store the release does not ship (memcached, removed in 4.2) is refused (exit 2) before
+// Moodle is loaded. The same payload again finds nothing to do: {"changed": false, ...}, no write, no
 // purge, no connection.
 //
 // Output, one JSON line on standard output:
-//   null  or  {"changed": bool, "store": "autopilot_application", "plugin": "redis"|"memcached", "actions": [...]}
+//   null  or  {"changed": bool, "store": "autopilot_application", "plugin": "redis", "actions": [...]}
 // Exit codes: 0 done; 2 bad payload; 3 Moodle not installed; 4 the store is not usable; 1 Moodle failed.
 //
 // Moodle APIs relied on (checked against Moodle 4.5's cache/classes/config_writer.php, config.php
@@ -124,13 +127,21 @@ try {
     autopilot_fail(AUTOPILOT_SCRIPT, $e->getMessage(), AUTOPILOT_EXIT_BAD_INPUT);
 }
 
-$autopilotcafile = $autopilotoptions['cafile'] ?? AUTOPILOT_DEFAULT_CAFILE;
-if ($autopilotpayload['applicationCache']['tls'] && !is_readable((string) $autopilotcafile)) {
-    fwrite(STDERR, AUTOPILOT_SCRIPT . ": warning: CA bundle $autopilotcafile is not readable: "
-        . "Moodle will not verify the cache server's certificate\n");
-    $autopilotcafile = '';
+$autopilotcafile = (string) ($autopilotoptions['cafile'] ?? AUTOPILOT_DEFAULT_CAFILE);
+if ($autopilotpayload['applicationCache']['tls'] && ($autopilotcafile === '' || !is_readable($autopilotcafile)
+        || !is_file($autopilotcafile))) {
+    // Fail closed: an empty cafile would make Moodle skip the certificate check altogether.
+    autopilot_fail(AUTOPILOT_SCRIPT, "the CA bundle '$autopilotcafile' is not readable, and TLS to the cache"
+        . " server is never used unverified: nothing changed", AUTOPILOT_EXIT_STORE_UNAVAILABLE);
 }
-$autopilotwanted = autopilot_store_configuration($autopilotpayload['applicationCache'], (string) $autopilotcafile);
+$autopilotwanted = autopilot_store_configuration($autopilotpayload['applicationCache'],
+    $autopilotpayload['applicationCache']['tls'] ? $autopilotcafile : '');
+// The release must ship the store (Moodle removes stores: memcached went in 4.2); checked before
+// Moodle is loaded, so a missing one is a clear refusal, not a fatal error half way.
+if (!is_file($autopilotdirroot . '/cache/stores/' . $autopilotwanted['plugin'] . '/lib.php')) {
+    autopilot_fail(AUTOPILOT_SCRIPT, "this Moodle release has no {$autopilotwanted['plugin']} cache store"
+        . " (cache/stores/{$autopilotwanted['plugin']}): nothing changed", AUTOPILOT_EXIT_BAD_INPUT);
+}
 
 // Anything Moodle prints while it loads or works goes to standard error (autopilot_flush_noise()).
 ob_start();

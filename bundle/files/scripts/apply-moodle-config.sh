@@ -22,6 +22,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DEFAULT_DIRROOT="${DEFAULT_DIRROOT:-/var/www/moodle}"
+# The OS's CA bundle (Amazon Linux 2023): Moodle verifies the cache server's certificate against it.
+CA_BUNDLE="${CA_BUNDLE:-/etc/pki/tls/certs/ca-bundle.crt}"
 B64_PATTERN='^[A-Za-z0-9+/]*={0,2}$'
 
 bad_input() {
@@ -67,15 +69,21 @@ as_web_user() {
   fi
 }
 
-# run_php NAME SCRIPT: runs moodle/SCRIPT with the payload on stdin; its result line goes to
-# $work/NAME.json, its messages to the log. Exits with the script's own code when it fails.
+# run_php NAME SCRIPT [OPTION...]: runs moodle/SCRIPT with the payload on stdin; its result line goes
+# to $work/NAME.json, its messages to the log. Exits with the script's own code when it fails.
 run_php() {
   local name="$1" script="$2" rc=0
-  as_web_user "$script" --payload=- --dirroot="$dirroot" <"$payload" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  shift 2
+  as_web_user "$script" --payload=- --dirroot="$dirroot" "$@" <"$payload" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
   while IFS= read -r line; do
     log "$name: $line"
   done < <(head -c 4000 "$work/$name.err")
-  if [ "$rc" -ne 0 ]; then
+  if [ "$rc" -eq 2 ]; then
+    # A refusal is the payload's fault, not the instance's: its reason (a setting's name, never a
+    # value) is the last line, which the converger records once and does not send again.
+    log "REFUSED: $(grep -v '^[[:space:]]*$' "$work/$name.err" | tail -n 1 | head -c 900)"
+    exit 2
+  elif [ "$rc" -ne 0 ]; then
     log "ERROR: $name failed (exit $rc)"
     exit "$rc"
   fi
@@ -99,7 +107,7 @@ log "settings: $(jq -r '[.changed[] | if .plugin then "\(.plugin)/\(.name)" else
   | "\($c | length) changed\(if ($c | length) > 0 then " (" + ($c | join(", ")) + ")" else "" end), \(.unchanged) unchanged"' \
   "$work/settings.json")"
 
-run_php muc "$BUNDLE_DIR/moodle/configure-muc.php"
+run_php muc "$BUNDLE_DIR/moodle/configure-muc.php" --cafile="$CA_BUNDLE"
 log "application cache: $(jq -r 'if . == null then "not configured by the stack (left as it is)"
   else "\(.plugin) store \(.store): \(if .changed then (.actions | join(", ")) else "unchanged" end)" end' "$work/muc.json")"
 

@@ -277,6 +277,9 @@ unattended_install() {
     partial)
       die "the database has Moodle tables but no finished install (an installer died?): not installing over it; empty the database (or restore it) and run bootstrap.sh again"
       ;;
+    upgrading)
+      die "Moodle's upgrade flag is set (an upgrade is running, or an installer or upgrade died): not installing; let it finish (or run admin/cli/upgrade.php) and run bootstrap.sh again"
+      ;;
     empty)
       if ! admin_json=$(awscli secretsmanager get-secret-value --secret-id "$admin_arn" \
             --query SecretString --output text 2>"$AUTOPILOT_STATE/admin-secret.err"); then

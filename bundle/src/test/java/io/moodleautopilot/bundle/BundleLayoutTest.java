@@ -97,7 +97,12 @@ class BundleLayoutTest {
     void everyConfigFileIsUsedByAScript() {
         String allScripts = scripts().stream().map(s -> Bundle.read(files().resolve(s))).collect(Collectors.joining("\n"));
         for (String path : bundlePaths()) {
-            if (path.startsWith("config/")) {
+            if (path.equals("config/autopilot-db.php")) {
+                // A library: the two pages that read the database require it beside themselves.
+                for (String user : List.of("config/health.php", "config/install-state.php")) {
+                    assertThat(Bundle.read(files().resolve(user))).contains("require_once(__DIR__ . '/autopilot-db.php');");
+                }
+            } else if (path.startsWith("config/")) {
                 assertThat(allScripts).as("%s is installed or run by a script", path).contains(path);
             }
         }
@@ -109,7 +114,10 @@ class BundleLayoutTest {
         // and they require the library.
         String driver = Bundle.read(files().resolve("scripts/apply-moodle-config.sh"));
         List<String> moodleFiles = bundlePaths().stream().filter(p -> p.startsWith("moodle/")).toList();
-        assertThat(moodleFiles).containsExactly("moodle/apply-settings.php", "moodle/autopilot-lib.php", "moodle/configure-muc.php");
+        assertThat(moodleFiles).containsExactly("moodle/apply-settings.php", "moodle/autopilot-lib.php", "moodle/configure-muc.php",
+                "moodle/settings-rules.json");
+        // The library reads the rules beside itself (the converger reads the same file from its package).
+        assertThat(Bundle.read(files().resolve("moodle/autopilot-lib.php"))).contains("__DIR__ . '/settings-rules.json'");
         assertThat(driver).contains("$BUNDLE_DIR/moodle/apply-settings.php", "$BUNDLE_DIR/moodle/configure-muc.php");
         for (String script : List.of("moodle/apply-settings.php", "moodle/configure-muc.php")) {
             assertThat(Bundle.read(files().resolve(script))).contains("require_once(__DIR__ . '/autopilot-lib.php');");

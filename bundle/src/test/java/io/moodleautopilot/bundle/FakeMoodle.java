@@ -17,7 +17,7 @@ import java.util.Objects;
  * code cannot be downloaded on the machines that run these tests: its config.php and stubs offer
  * the API that moodle/apply-settings.php and moodle/configure-muc.php call (get_config, set_config,
  * add_to_config_log, during_initial_install, cache_config_writer, cache_store, cache_helper and the
- * redis and memcached store classes) with Moodle's names and signatures. They keep their state in
+ * redis store class) with Moodle's names and signatures. They keep their state in
  * .fake/state.json (settings, config log, cache stores and mode mappings) and append every call to
  * .fake/calls.json, which is what the tests check.
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The Unattended install's PHP helpers, against stand-ins for Moodle's own files:
  * config/install-database.php (Moodle's CLI installer without the admin password in any argv) and
- * config/install-state.php (empty, partial or installed).
+ * config/install-state.php's usage errors (its answers: InstallStateTest, on Moodle's own files).
  */
 class InstallHelpersTest {
     static final String PASSWORD = "Adm1n'\"\\ $(id) `id` =x= é漢";
@@ -95,32 +95,6 @@ class InstallHelpersTest {
 
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.stderr()).contains("no admin/cli/install_database.php");
-    }
-
-    @ParameterizedTest
-    @CsvSource({"'',,empty", "1,,partial", "1,0,partial", "1,1,installed"})
-    void installStateReadsTablesAndRolesactive(String tables, String rolesactive, String expected) {
-        // Stands in for config.php + lib/setup.php: $CFG from the config table, $DB connected.
-        Bundle.write(dirroot.resolve("config.php"), """
-                <?php
-                if (!defined('CLI_SCRIPT') || !CLI_SCRIPT) { exit(9); }
-                $CFG = new stdClass();
-                if (getenv('ROLESACTIVE') !== false) { $CFG->rolesactive = getenv('ROLESACTIVE'); }
-                class fake_database {
-                    public function get_tables($usecache = true) { return getenv('TABLES') ? ['config' => 'config'] : []; }
-                }
-                $DB = new fake_database();
-                """);
-        Map<String, String> env = new java.util.HashMap<>(Map.of("TABLES", tables));
-        if (rolesactive != null) {
-            env.put("ROLESACTIVE", rolesactive);
-        }
-
-        Bundle.Result r = Bundle.run(command(Bundle.php(), Bundle.files().resolve("config/install-state.php").toString(),
-                dirroot.toString()), env, null, tmp);
-
-        assertThat(r.exit()).as(r.all()).isZero();
-        assertThat(r.stdout()).isEqualTo(expected + "\n");
     }
 
     @Test

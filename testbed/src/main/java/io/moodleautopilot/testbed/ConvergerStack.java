@@ -61,7 +61,6 @@ public final class ConvergerStack {
                 "MoodleSettingsParameter", "/Moodle/" + name + "/Site/Settings",
                 "MoodleConfigDocument", name + "-moodle-config",
                 "ApplicationReplicationGroup.PrimaryEndPoint.Address", "app.abc123.cache.amazonaws.com",
-                "ApplicationMemcached.ConfigurationEndpoint.Address", "app.abc123.cfg.use1.cache.amazonaws.com",
                 "ApplicationServerlessCache.Endpoint.Address", "app-x.serverless.use1.cache.amazonaws.com"));
         resources.putAll(parameterOverrides);
         this.pipeline = resources.get("DeploymentPipeline");

@@ -72,15 +72,101 @@ class MoodleConfigTest {
         assertThat(recorded.calls()).filteredOn(c -> c.action().equals("autoscaling:DescribeAutoScalingGroups")).hasSize(1);
         JsonNode payload = Invocations.MAPPER.readTree(stack.moodleConfigCommands().get(0));
         assertThat(payload.path("settings").path("cronclionly").asText()).isEqualTo("1");
-        assertThat(payload.path("settings").path("pathtophp").asText()).isEqualTo("/usr/bin/php");
+        // Executable paths are config.php's (rendered with preventexecpath), not the document's.
+        assertThat(payload.path("settings").has("pathtophp")).isFalse();
         assertThat(payload.path("applicationCache").path("engine").asText()).isEqualTo("redis");
         assertThat(payload.path("applicationCache").path("host").asText()).isEqualTo("app.abc123.cache.amazonaws.com");
         assertThat(payload.path("applicationCache").path("tls").asBoolean()).isTrue();
         assertThat(entered.result().path("actions").toString())
-                .contains("set cronclionly: '0' -> '1'")
-                .contains("set auth_ldap/host_url: (unset) -> 'ldaps://ldap.example.edu'")
+                .contains("\"set cronclionly\"")
+                .contains("\"set auth_ldap/host_url\"")
                 .contains("application cache autopilot_application (redis): store added");
         assertThat(status().path("moodleConfigAppliedFor").asText()).isNotEmpty();
+        // Names, never values: the instance's report had the old and new values; none is copied.
+        assertThat(stack.parameter(stack.statusParameter()) + entered.result() + entered.allOutput())
+                .doesNotContain("ldaps://ldap.example.edu").doesNotContain("'0'");
+    }
+
+    /** A secret in the document never leaves the converger: refused by name, before any command. */
+    @Test
+    void aSecretInTheDocumentIsRefusedByNameAndNeverSent() throws Exception {
+        stack.setSettings("{\"forcelogin\": \"1\", \"smtppass\": \"hunter2-smtp-password\"}");
+        stack.setFlag("Yes");
+
+        var entered = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        var schedule = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+
+        assertThat(entered.result().path("actions").toString()).contains("document rejected")
+                .contains("'smtppass' is a secret").contains("Secrets for Moodle settings");
+        assertThat(stack.moodleConfigCommands()).isEmpty();
+        assertThat(stack.parameter(stack.statusParameter()) + entered.result() + entered.allOutput() + schedule.result()
+                + schedule.allOutput()).doesNotContain("hunter2");
+        assertThat(schedule.outcome()).isEqualTo("NO_CHANGE");
+    }
+
+    /** A JSON syntax error is placed, not quoted: an unquoted password would otherwise be echoed. */
+    @Test
+    void aSyntaxErrorIsReportedWithoutTheTextAtIt() throws Exception {
+        stack.setSettings("{\"smtpuser\": \"mailer\", \"x\": hunter2unquoted}");
+        stack.setFlag("Yes");
+
+        var entered = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+
+        assertThat(entered.result().path("actions").toString()).contains("is not JSON (line 1, column");
+        assertThat(stack.parameter(stack.statusParameter()) + entered.result() + entered.allOutput()).doesNotContain("hunter2");
+    }
+
+    /**
+     * The instance refuses what only it can see (a setting config.php forces): reported once with
+     * the reason the script gives, and not sent again until the document changes.
+     */
+    @Test
+    void aDocumentTheInstanceRefusesIsReportedOnceAndNotSentAgainUntilItChanges() {
+        answerRefused("2026-11-30T10:00:00Z apply-moodle-config.sh[42]: settings: apply-settings: Moodle setting"
+                + " 'forcelogin' is forced by config.php: no setting was changed\n"
+                + "2026-11-30T10:00:00Z apply-moodle-config.sh[42]: REFUSED: apply-settings: Moodle setting"
+                + " 'forcelogin' is forced by config.php: no setting was changed\n");
+        stack.setFlag("Yes");
+
+        var entered = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        var schedule = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+
+        assertThat(entered.result().path("actions").toString()).contains("refused on")
+                .contains("'forcelogin' is forced by config.php").contains("not sent again");
+        assertThat(schedule.outcome()).isEqualTo("NO_CHANGE");
+        assertThat(stack.moodleConfigCommands()).hasSize(1);
+
+        stack.setSettings("{\"cronclionly\": \"1\"}");
+        answer("Success", UNCHANGED, "");
+        var changed = Invocations.invoke(Invocations.handler(env), Invocations.event("moodle-settings-change.json"));
+
+        assertThat(changed.result().path("actions").toString()).contains("applied on");
+        assertThat(stack.moodleConfigCommands()).hasSize(2);
+    }
+
+    /**
+     * A stack created when memcached was offered for the application cache: Moodle 4.2 removed that
+     * store, so the instance's script failed after the settings and was retried every 15 minutes.
+     * Now the settings are applied without the cache, the reason is given once, nothing is retried.
+     */
+    @Test
+    void aMemcachedApplicationCacheIsRefusedOnceAndTheSettingsStillApply() throws Exception {
+        env.put("APP_CACHE_ENGINE", "memcached");
+        env.put("APP_CACHE_PORT", "11211");
+        env.put("APP_CACHE_TLS", "false");
+        answer("Success", UNCHANGED.replaceAll("\"applicationCache\":\\{.*\\}}$", "\"applicationCache\":null}"), "");
+        stack.setFlag("Yes");
+
+        var entered = Invocations.invoke(Invocations.handler(env), Invocations.event("parameter-store-change.json"));
+        var schedule = Invocations.invoke(Invocations.handler(env), Invocations.event("scheduled-safety-net.json"));
+
+        JsonNode payload = Invocations.MAPPER.readTree(stack.moodleConfigCommands().get(0));
+        assertThat(payload.path("applicationCache").isNull()).isTrue();
+        assertThat(payload.path("settings").path("cronclionly").asText()).isEqualTo("1");
+        assertThat(entered.result().path("actions").toString()).contains("applied on")
+                .contains("Moodle removed its memcached cache store in 4.2");
+        assertThat(schedule.outcome()).isEqualTo("NO_CHANGE");
+        assertThat(stack.moodleConfigCommands()).hasSize(1);
     }
 
     @Test
@@ -188,7 +274,7 @@ class MoodleConfigTest {
         for (int i = 1; i <= 200; i++) {
             String value = "value " + i + ", set in one change";
             document.put("autopilot_setting_" + i, value);
-            changed.addObject().put("name", "autopilot_setting_" + i).putNull("plugin").putNull("old").put("new", value);
+            changed.addObject().put("name", "autopilot_setting_" + i).putNull("plugin");
         }
         stack.setSettings(document.toString());
         var report = Invocations.MAPPER.createObjectNode();
@@ -203,7 +289,7 @@ class MoodleConfigTest {
         JsonNode actions = applied.result().path("actions");
         assertThat(actions).hasSize(201);
         assertThat(actions.get(0).asText()).endsWith(": 200 changes");
-        assertThat(actions.get(200).asText()).isEqualTo("set autopilot_setting_200: (unset) -> 'value 200, set in one change'");
+        assertThat(actions.get(200).asText()).isEqualTo("set autopilot_setting_200");
         String stored = stack.parameter(stack.statusParameter());
         assertThat(stored.length()).isLessThan(4096);
         JsonNode kept = Invocations.MAPPER.readTree(stored).path("actions");
@@ -226,6 +312,20 @@ class MoodleConfigTest {
 
         assertThat(installing.result().path("actions").toString()).doesNotContain("Moodle settings");
         assertThat(stack.moodleConfigCommands()).isEmpty();
+    }
+
+    /** The instance's answer when apply-moodle-config.sh refused the payload: Failed, exit code 2. */
+    private void answerRefused(String stderr) {
+        var body = Invocations.MAPPER.createObjectNode()
+                .put("CommandId", "00000000-0000-0000-0000-000000000000")
+                .put("InstanceId", "i-00000000")
+                .put("DocumentName", stack.moodleConfigDocument())
+                .put("Status", "Failed")
+                .put("StatusDetails", "Failed")
+                .put("ResponseCode", 2)
+                .put("StandardOutputContent", "")
+                .put("StandardErrorContent", stderr);
+        gateway.respond("GetCommandInvocation", 200, "application/x-amz-json-1.1", body.toString(), 100);
     }
 
     /** The instance's answer, as SSM's GetCommandInvocation returns it (JSON protocol). */

@@ -44,6 +44,30 @@ class TransientFailureTest {
         assertThat(gateway.attempts("PutParameter") - putsBefore).isEqualTo(4); // 2 throttled + session + status
     }
 
+    /**
+     * Throttling that outlasts the SDK's retries on UpdateAutoScalingGroup: nothing may be deployed
+     * while the group still has its install limits (a pipeline had been started first and was left
+     * running against the one install-mode instance). The retry then does both.
+     */
+    @Test
+    void aGroupUpdateThrottledBeyondTheRetriesStartsNoDeployment() {
+        gateway.inject("UpdateAutoScalingGroup", Fault.THROTTLE, 10);
+        LifecycleConvergerHandler handler = Invocations.handler(stack);
+
+        assertThatThrownBy(() -> Invocations.invoke(handler, Invocations.event("parameter-store-change.json")))
+                .hasMessageContaining("Rate exceeded");
+        assertThat(stack.limits()).isEqualTo("1/1/1");
+        assertThat(pipelines.executions()).isEmpty();
+        assertThat(stack.parameter(stack.statusParameter())).isNull();
+
+        gateway.clear();
+        var retry = Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
+
+        assertThat(retry.outcome()).isEqualTo("APPLIED");
+        assertThat(stack.limits()).isEqualTo("2/4/2");
+        assertThat(pipelines.executions()).hasSize(1);
+    }
+
     @Test
     void aPersistentServerErrorThrowsForEventBridgeAndTheNextConvergeFinishesTheJob() {
         gateway.inject("EnableAlarmActions", Fault.SERVER_ERROR, 10);

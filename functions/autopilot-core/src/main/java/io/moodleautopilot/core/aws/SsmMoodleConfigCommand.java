@@ -47,11 +47,12 @@ public final class SsmMoodleConfigCommand implements MoodleConfigPorts.RunComman
         while (true) {
             Optional<GetCommandInvocationResponse> r = invocation(commandId, instanceId);
             if (r.isPresent() && ENDED.contains(r.get().statusAsString())) {
+                Integer code = r.get().responseCode();
                 return new MoodleConfigPorts.CommandResult(commandId, r.get().statusAsString(),
-                        r.get().standardOutputContent(), r.get().standardErrorContent());
+                        code == null ? -1 : code, r.get().standardOutputContent(), r.get().standardErrorContent());
             }
             if (Instant.now().plus(POLL).isAfter(deadline)) {
-                return new MoodleConfigPorts.CommandResult(commandId, "Waiting", "", "");
+                return new MoodleConfigPorts.CommandResult(commandId, "Waiting", -1, "", "");
             }
             sleep(POLL);
         }

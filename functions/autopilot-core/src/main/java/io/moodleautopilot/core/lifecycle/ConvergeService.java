@@ -117,6 +117,14 @@ public final class ConvergeService {
         Optional<StatusRecord> status = stored.status();
         String executionId = executionIdBefore;
         boolean deploying = (enteringProduction || newRelease) && settings.hasPipeline();
+        // The group first: a deployment started for production while the group still has its install
+        // limits (a throttled or failed UpdateAutoScalingGroup) would deploy to the one install-mode
+        // instance. If the update fails, nothing is started and the retry does both.
+        if (!actualLimits.equals(desired.limits())) {
+            ensureCurrent(flagReading, actions, executionId);
+            webGroup.apply(desired.limits());
+            actions.add("web group " + describe(actualLimits) + " -> " + describe(desired.limits()));
+        }
         if (enteringProduction && settings.hasPipeline()) {
             ensureCurrent(flagReading, actions, executionId);
             executionId = startDeployment(pipelineToken(flagReading));
@@ -126,11 +134,6 @@ public final class ConvergeService {
             executionId = startDeployment(releaseToken(settings.releaseVersion()));
             actions.add("pipeline " + settings.pipelineName() + " started for release " + settings.releaseVersion()
                     + ": " + executionId);
-        }
-        if (!actualLimits.equals(desired.limits())) {
-            ensureCurrent(flagReading, actions, executionId);
-            webGroup.apply(desired.limits());
-            actions.add("web group " + describe(actualLimits) + " -> " + describe(desired.limits()));
         }
         if (!alarmsToChange.isEmpty()) {
             ensureCurrent(flagReading, actions, executionId);
@@ -287,8 +290,13 @@ public final class ConvergeService {
             }
             return rejected;
         }
-        ConfigPayload payload = ConfigPayload.of(parsed, settings.applicationCache());
-        if (payload.fingerprint().equals(appliedFor)) {
+        // A cache Moodle cannot use is left out (the settings still go), and said once per payload.
+        Optional<String> cacheRefusal = Optional.ofNullable(settings.applicationCache())
+                .flatMap(io.moodleautopilot.core.moodleconfig.ApplicationCache::refusal);
+        ConfigPayload payload = ConfigPayload.of(parsed, cacheRefusal.isPresent() ? null : settings.applicationCache());
+        String refused = "refused-" + payload.fingerprint();
+        if (payload.fingerprint().equals(appliedFor) || refused.equals(appliedFor)) {
+            // Applied, or refused by the instance: either way only a change of the payload sends it again.
             return appliedFor;
         }
         ensureCurrent(read, actions, executionId);
@@ -301,7 +309,14 @@ public final class ConvergeService {
                         : changes + (changes == 1 ? " change" : " changes")));
                 // One action per change: the status record keeps those that fit and counts the rest.
                 actions.addAll(outcome.changes());
+                cacheRefusal.ifPresent(actions::add);
                 return payload.fingerprint();
+            }
+            case REFUSED -> {
+                actions.add("Moodle settings refused on " + outcome.instanceId() + " (command " + outcome.commandId()
+                        + "), nothing applied: " + outcome.detail() + "; not sent again until the settings document"
+                        + " or the application cache changes");
+                return refused;
             }
             case NO_INSTANCE -> actions.add("Moodle settings waiting: " + outcome.detail());
             case FAILED, TIMED_OUT -> actions.add("Moodle settings not applied on " + outcome.instanceId() + " (command "

@@ -6,9 +6,16 @@ import java.util.Locale;
 /**
  * The stack's application cache for Moodle's MUC: which store plugin, where, and whether TLS.
  *
- * @param engine {@code redis} (Redis, Valkey and ElastiCache Serverless speak it) or {@code memcached}
+ * @param engine {@code redis} (Redis, Valkey and ElastiCache Serverless speak it), or {@code memcached}
+ *               for a stack that chose it before it was refused: Moodle removed its memcached cache
+ *               store in 4.2, so such a cache is never configured ({@link #refusal()})
  */
 public record ApplicationCache(String engine, String host, int port, boolean tls) {
+    /** Why Moodle cannot use memcached for its application cache; memcached stays a session option. */
+    public static final String MEMCACHED_REFUSAL = "the application cache is not configured: Moodle removed its"
+            + " memcached cache store in 4.2 (cache/upgrade.txt), so ApplicationCacheEngine=memcached cannot work;"
+            + " choose redis, valkey or serverless (memcached stays a session cache option)";
+
     public ApplicationCache {
         if (!engine.equals("redis") && !engine.equals("memcached")) {
             throw new ConfigurationException("application cache engine must be redis or memcached: " + engine);
@@ -19,11 +26,11 @@ public record ApplicationCache(String engine, String host, int port, boolean tls
         if (port < 1 || port > 65535) {
             throw new ConfigurationException("application cache port out of range: " + port);
         }
-        if (engine.equals("memcached") && tls) {
-            // Moodle's memcached store has no TLS option: refused rather than configured in clear text.
-            throw new ConfigurationException("Moodle's memcached cache store cannot use TLS; use redis or valkey "
-                    + "for an encrypted application cache");
-        }
+    }
+
+    /** Present when Moodle cannot use this cache: the rest of the configuration is applied without it. */
+    public java.util.Optional<String> refusal() {
+        return engine.equals("memcached") ? java.util.Optional.of(MEMCACHED_REFUSAL) : java.util.Optional.empty();
     }
 
     /**

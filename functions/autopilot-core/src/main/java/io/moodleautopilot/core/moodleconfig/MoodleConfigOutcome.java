@@ -9,7 +9,8 @@ import java.util.List;
  */
 public record MoodleConfigOutcome(Status status, String instanceId, String commandId, List<String> changes,
                                   String detail) {
-    public enum Status { APPLIED, NO_INSTANCE, FAILED, TIMED_OUT }
+    /** REFUSED: the instance's scripts refused the payload itself; sending it again cannot help. */
+    public enum Status { APPLIED, NO_INSTANCE, REFUSED, FAILED, TIMED_OUT }
 
     public MoodleConfigOutcome {
         changes = List.copyOf(changes);

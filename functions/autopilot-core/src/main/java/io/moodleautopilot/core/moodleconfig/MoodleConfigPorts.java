@@ -22,16 +22,24 @@ public final class MoodleConfigPorts {
     }
 
     /**
-     * @param status Run Command's invocation status (Success, Failed, TimedOut, Cancelled, ...) or
-     *               {@code Waiting} when it had not ended within the bound
+     * @param status       Run Command's invocation status (Success, Failed, TimedOut, Cancelled, ...) or
+     *                     {@code Waiting} when it had not ended within the bound
+     * @param responseCode the script's exit code (Run Command's ResponseCode; -1 when it has none)
      */
-    public record CommandResult(String commandId, String status, String stdout, String stderr) {
+    public record CommandResult(String commandId, String status, int responseCode, String stdout, String stderr) {
+        /** apply-moodle-config.sh's exit code for a payload it refused (moodle/autopilot-lib.php). */
+        public static final int REFUSED_EXIT = 2;
+
         public boolean succeeded() {
             return "Success".equals(status);
         }
 
         public boolean stillRunning() {
             return "Waiting".equals(status);
+        }
+
+        public boolean refused() {
+            return "Failed".equals(status) && responseCode == REFUSED_EXIT;
         }
     }
 }

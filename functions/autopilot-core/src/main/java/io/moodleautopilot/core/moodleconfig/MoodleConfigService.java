@@ -13,6 +13,7 @@ public final class MoodleConfigService {
     private final MoodleConfigPorts.WebInstances instances;
     private final MoodleConfigPorts.RunCommand runCommand;
     private final Duration bound;
+    private static final String REFUSED_MARK = "REFUSED: ";
 
     public MoodleConfigService(MoodleConfigPorts.WebInstances instances, MoodleConfigPorts.RunCommand runCommand,
                                Duration bound) {
@@ -32,6 +33,10 @@ public final class MoodleConfigService {
             return new MoodleConfigOutcome(MoodleConfigOutcome.Status.TIMED_OUT, instance.get(), r.commandId(),
                     List.of(), "still running after " + bound.toSeconds() + " s");
         }
+        if (r.refused()) {
+            return new MoodleConfigOutcome(MoodleConfigOutcome.Status.REFUSED, instance.get(), r.commandId(),
+                    List.of(), refusal(r.stderr()));
+        }
         if (!r.succeeded()) {
             return new MoodleConfigOutcome(MoodleConfigOutcome.Status.FAILED, instance.get(), r.commandId(),
                     List.of(), r.status() + ": " + lastLine(r.stderr()));
@@ -43,6 +48,21 @@ public final class MoodleConfigService {
         }
         return new MoodleConfigOutcome(MoodleConfigOutcome.Status.APPLIED, instance.get(), r.commandId(),
                 changes.get(), changes.get().isEmpty() ? "no change" : changes.get().size() + " change(s)");
+    }
+
+    /** The reason apply-moodle-config.sh gives on its "REFUSED: ..." line; its last line otherwise. */
+    static String refusal(String stderr) {
+        String reason = null;
+        for (String line : (stderr == null ? "" : stderr).split("\n")) {
+            int at = line.indexOf(REFUSED_MARK);
+            if (at >= 0) {
+                reason = line.substring(at + REFUSED_MARK.length()).strip();
+            }
+        }
+        if (reason == null) {
+            return lastLine(stderr);
+        }
+        return reason.length() > 600 ? reason.substring(0, 600) + "..." : reason;
     }
 
     private static String lastLine(String text) {

@@ -8,12 +8,12 @@ import java.util.Optional;
 
 /**
  * Reads the last stdout line of bundle/files/scripts/apply-moodle-config.sh:
- * {@code {"settings": {"changed": [{"name","plugin","old","new"}], "unchanged": N},
+ * {@code {"settings": {"changed": [{"name","plugin"}], "unchanged": N},
  * "applicationCache": null | {"changed": bool, "store", "plugin", "actions": [...]}}}.
+ * Changes are named, never valued: the lines go to the status record (a plain parameter), the log
+ * and the result. Any value a script might still print is ignored.
  */
 public final class ScriptReport {
-    /** Setting values are operator input shown in a status record: long ones are cut. */
-    static final int VALUE_LIMIT = 40;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private ScriptReport() {
@@ -38,7 +38,7 @@ public final class ScriptReport {
         for (JsonNode c : report.path("settings").path("changed")) {
             String plugin = c.path("plugin").asText("");
             String name = (plugin.isEmpty() || plugin.equals("core") ? "" : plugin + "/") + c.path("name").asText();
-            out.add("set " + name + ": " + shown(c.path("old")) + " -> " + shown(c.path("new")));
+            out.add("set " + name);
         }
         JsonNode cache = report.path("applicationCache");
         if (cache.path("changed").asBoolean(false)) {
@@ -48,13 +48,5 @@ public final class ScriptReport {
                     + String.join("; ", actions));
         }
         return Optional.of(out);
-    }
-
-    private static String shown(JsonNode v) {
-        if (v == null || v.isNull() || v.isMissingNode()) {
-            return "(unset)";
-        }
-        String s = v.asText();
-        return "'" + (s.length() > VALUE_LIMIT ? s.substring(0, VALUE_LIMIT) + "..." : s) + "'";
     }
 }

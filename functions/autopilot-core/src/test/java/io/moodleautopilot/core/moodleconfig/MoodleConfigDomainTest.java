@@ -88,24 +88,25 @@ class MoodleConfigDomainTest {
                 .isEqualTo(new ApplicationCache("redis", "h", 6379, true));
         assertThat(ApplicationCache.fromStack("serverless", "h", "", "false"))
                 .isEqualTo(new ApplicationCache("redis", "h", 6379, true));
-        assertThat(ApplicationCache.fromStack("memcached", "h", "", "false"))
-                .isEqualTo(new ApplicationCache("memcached", "h", 11211, false));
+        assertThat(ApplicationCache.fromStack("valkey", "h", "6379", "true").refusal()).isEmpty();
+        // Moodle removed its memcached cache store in 4.2: a stack that still says memcached is told why.
+        assertThat(ApplicationCache.fromStack("memcached", "h", "", "false").refusal()).hasValueSatisfying(r ->
+                assertThat(r).contains("removed its memcached cache store in 4.2").contains("redis, valkey or serverless"));
         assertThatThrownBy(() -> ApplicationCache.fromStack("redis", "", "6379", "true"))
                 .isInstanceOf(ConfigurationException.class);
-        assertThatThrownBy(() -> ApplicationCache.fromStack("memcached", "h", "", "true"))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("cannot use TLS");
     }
 
     @Test
-    void theScriptsReportBecomesOneLinePerChange() {
+    void theScriptsReportBecomesOneLinePerChangeByNameOnly() {
         String out = "applying\n{\"settings\":{\"changed\":[{\"name\":\"forcelogin\",\"plugin\":null,\"old\":\"0\",\"new\":\"1\"},"
                 + "{\"name\":\"host_url\",\"plugin\":\"auth_ldap\",\"old\":null,\"new\":\"" + "x".repeat(60) + "\"}],"
                 + "\"unchanged\":3},\"applicationCache\":{\"changed\":true,\"store\":\"autopilot_application\","
                 + "\"plugin\":\"redis\",\"actions\":[\"store added\",\"application mode mapped\"]}}\n";
 
         assertThat(ScriptReport.changes(out)).contains(List.of(
-                "set forcelogin: '0' -> '1'",
-                "set auth_ldap/host_url: (unset) -> '" + "x".repeat(40) + "...'",
+                // Values an older script still printed never reach the status record, the log or the result.
+                "set forcelogin",
+                "set auth_ldap/host_url",
                 "application cache autopilot_application (redis): store added; application mode mapped"));
         assertThat(ScriptReport.changes("")).isEmpty();
         assertThat(ScriptReport.changes("PHP Warning: something\n")).isEmpty();
@@ -123,19 +124,30 @@ class MoodleConfigDomainTest {
         }, Duration.ofSeconds(1)).apply(payload).status()).isEqualTo(MoodleConfigOutcome.Status.NO_INSTANCE);
         assertThat(sent).isEmpty();
 
-        assertThat(service(one, new MoodleConfigPorts.CommandResult("c", "Waiting", "", "")).apply(payload).status())
+        assertThat(service(one, new MoodleConfigPorts.CommandResult("c", "Waiting", -1, "", "")).apply(payload).status())
                 .isEqualTo(MoodleConfigOutcome.Status.TIMED_OUT);
-        MoodleConfigOutcome failed = service(one, new MoodleConfigPorts.CommandResult("c", "Failed", "", "a\nexit 3: not installed"))
+        MoodleConfigOutcome failed = service(one, new MoodleConfigPorts.CommandResult("c", "Failed", 3, "", "a\nexit 3: not installed"))
                 .apply(payload);
         assertThat(failed.status()).isEqualTo(MoodleConfigOutcome.Status.FAILED);
         assertThat(failed.detail()).isEqualTo("Failed: exit 3: not installed");
-        assertThat(service(one, new MoodleConfigPorts.CommandResult("c", "Success", "no json", "")).apply(payload).detail())
+        assertThat(service(one, new MoodleConfigPorts.CommandResult("c", "Success", 0, "no json", "")).apply(payload).detail())
                 .isEqualTo("the scripts printed no report");
-        MoodleConfigOutcome ok = service(one, new MoodleConfigPorts.CommandResult("c", "Success",
+        MoodleConfigOutcome ok = service(one, new MoodleConfigPorts.CommandResult("c", "Success", 0,
                 "{\"settings\":{\"changed\":[],\"unchanged\":2},\"applicationCache\":null}", "")).apply(payload);
         assertThat(ok.applied()).isTrue();
         assertThat(ok.changes()).isEmpty();
         assertThat(ok.instanceId()).isEqualTo("i-1");
+
+        // Exit 2 is the scripts refusing the payload: its reason is the "REFUSED: " line, not the last line.
+        MoodleConfigOutcome refused = service(one, new MoodleConfigPorts.CommandResult("c", "Failed", 2, "",
+                "2026-01-01T00:00:00Z apply-moodle-config.sh[7]: settings: apply-settings: Moodle setting 'x' is forced\n"
+                        + "2026-01-01T00:00:00Z apply-moodle-config.sh[7]: REFUSED: apply-settings: Moodle setting 'x' is"
+                        + " forced by config.php: no setting was changed\n")).apply(payload);
+        assertThat(refused.status()).isEqualTo(MoodleConfigOutcome.Status.REFUSED);
+        assertThat(refused.detail()).isEqualTo("apply-settings: Moodle setting 'x' is forced by config.php: no setting was changed");
+        // Exit 2 that is not Run Command's Failed (a cancelled command) is no refusal.
+        assertThat(service(one, new MoodleConfigPorts.CommandResult("c", "Cancelled", 2, "", "x")).apply(payload).status())
+                .isEqualTo(MoodleConfigOutcome.Status.FAILED);
     }
 
     private static MoodleConfigService service(MoodleConfigPorts.WebInstances instances,
