@@ -115,8 +115,10 @@ def check_installed():
 
 
 def invoke(task_root, handler, event, *, name, memory=512, timeout=30, snapstart=False, env=None,
-           credentials=("local", "local", "local")):
-    """Runs one cold invocation: a fresh emulator and JVM, the event, the answer, then both stopped."""
+           credentials=("local", "local", "local"), jvm_options=()):
+    """Runs one cold invocation: a fresh emulator and JVM, the event, the answer, then both stopped.
+    jvm_options are appended to the runtime's own (the local runner's stand-in for CloudFormation's
+    response URL: a trust store and an https proxy, standard JDK settings)."""
     check_installed()
     rie_port, api_port = free_port(), free_port()
     environment = {
@@ -137,7 +139,7 @@ def invoke(task_root, handler, event, *, name, memory=512, timeout=30, snapstart
     # credentials endpoint serves. For a SnapStart function the runtime is started without them, as
     # Lambda starts it: only the endpoint remains.
     environment.update(zip(SESSION_VARIABLES, credentials))
-    runtime = [str(java_home() / "bin" / "java"), *java_options(memory), "-cp", f"{RIC}/*",
+    runtime = [str(java_home() / "bin" / "java"), *java_options(memory), *jvm_options, "-cp", f"{RIC}/*",
                "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", handler]
     if snapstart:
         runtime = ["env", *[f"--unset={v}" for v in SESSION_VARIABLES], *runtime]

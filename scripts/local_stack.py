@@ -427,15 +427,16 @@ def function_definition(logical_id):
             "snapstart": logical_id in s.get("snapStart", [])}
 
 
-def invoke(logical_id, event_file, quiet=False):
+def invoke(logical_id, event_file, quiet=False, jvm_options=()):
     """Runs the function as Lambda would (scripts/lambda_emulator.py: Lambda's runtime interface
-    emulator and Java runtime client, the deployed package, credentials as Lambda hands them)."""
+    emulator and Java runtime client, the deployed package, credentials as Lambda hands them).
+    jvm_options: JDK settings for the run's JVM (the custom resource receiver's trust and proxy)."""
     fn = function_definition(logical_id)
     s = state()
     env = dict(fn["env"], AWS_ENDPOINT_URL=s["gateway"], AWS_EMF_ENVIRONMENT="Local")
     result = lambda_emulator.invoke(STATE / "task" / logical_id, fn["handler"], Path(event_file).read_bytes(),
                                     name=fn["name"], memory=fn["memory"], timeout=fn["timeout"],
-                                    snapstart=fn["snapstart"], env=env)
+                                    snapstart=fn["snapstart"], env=env, jvm_options=jvm_options)
     if not quiet:
         for line in result.logs:
             print(line)
@@ -511,15 +512,80 @@ def route(event):
     return delivered
 
 
+# CloudFormation's response bucket in us-east-1: a custom resource answers only an https pre-signed
+# URL of an S3 endpoint (function-support's ResponseUrlPolicy), so the demo's receiver is that, for the
+# function's JVM: a certificate for this name from a CA made here, which the JVM trusts
+# (javax.net.ssl.trustStore), reached through the JVM's https proxy (https.proxyHost), which is the
+# receiver itself: it takes "CONNECT <name>:443" and then speaks TLS with that certificate.
+# Standard JDK settings only; the function keeps its production rule (docs/decisions.md).
+RESPONSE_HOST = "cloudformation-custom-resource-response-useast1.s3.amazonaws.com"
+SIGNED_QUERY = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260101T000000Z&X-Amz-SignedHeaders=host"
+                "&X-Amz-Expires=7200&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"
+                "&X-Amz-Signature=0000000000000000000000000000000000000000000000000000000000000000")
+TRUST_PASSWORD = "autopilot-local"
+_tls = {}
+
+
+def response_tls():
+    """The receiver's certificate and key (PEM) and the function JVM's trust store (PKCS12, the CA
+    only), made once per run under .local/tls with openssl and keytool."""
+    if _tls:
+        return _tls
+    import ssl
+    d = STATE / "tls"
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+
+    def run(*cmd):
+        subprocess.run(cmd, cwd=d, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    (d / "ext.cnf").write_text(f"subjectAltName=DNS:{RESPONSE_HOST}\nextendedKeyUsage=serverAuth\n"
+                               "basicConstraints=CA:FALSE\n")
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Moodle Autopilot local CA",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", "receiver.key", "-out", "receiver.csr", "-subj", f"/CN={RESPONSE_HOST}")
+    run("openssl", "x509", "-req", "-in", "receiver.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "receiver.pem", "-days", "2", "-extfile", "ext.cnf")
+    run(str(lambda_emulator.java_home() / "bin" / "keytool"), "-importcert", "-noprompt", "-alias", "ca",
+        "-file", "ca.pem", "-keystore", "truststore.p12", "-storetype", "PKCS12", "-storepass", TRUST_PASSWORD)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(d / "receiver.pem", d / "receiver.key")
+    _tls.update(context=context, truststore=d / "truststore.p12")
+    return _tls
+
+
 class ResponseReceiver(http.server.BaseHTTPRequestHandler):
-    """Plays the pre-signed S3 URL that a custom resource answers CloudFormation through."""
+    """Plays the pre-signed S3 URL that a custom resource answers CloudFormation through: the JVM's
+    https proxy, which answers CONNECT to the S3 name itself, over TLS with the name's certificate.
+    Every CONNECT is recorded (a refused request must open none)."""
     answers = []
+    connects = []
+
+    def do_CONNECT(self):
+        ResponseReceiver.connects.append(self.path)
+        if self.path != f"{RESPONSE_HOST}:443":
+            self.send_error(403, "only the S3 response name")
+            return
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        self.wfile.flush()
+        tls = response_tls()["context"].wrap_socket(self.connection, server_side=True)
+        self.connection = tls
+        self.rfile = tls.makefile("rb")
+        self.wfile = tls.makefile("wb")
+        self.close_connection = False
+        while not self.close_connection:
+            self.handle_one_request()
 
     def do_PUT(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         ResponseReceiver.answers.append(json.loads(body))
         self.send_response(200)
+        self.send_header("Content-Length", "0")
         self.end_headers()
+        self.close_connection = True
 
     def log_message(self, *args):
         pass
@@ -665,16 +731,22 @@ def run_custom_resource(logical_id, event, file_name):
     pre-signed S3 URL it answers through; returns the handler's result and that answer. A function
     that ends without answering (it failed before its handler ran, say) gets what CloudFormation
     gives it: FAILED once the resource's ServiceTimeout is over (not waited for here)."""
-    server = http.server.HTTPServer(("127.0.0.1", 0), ResponseReceiver)
+    tls = response_tls()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ResponseReceiver)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    event = dict(event, ResponseURL=f"http://127.0.0.1:{server.server_port}/cfn-response",
+    event = dict(event, ResponseURL=f"https://{RESPONSE_HOST}/cfn-response?{SIGNED_QUERY}",
                  StackId=f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/local")
     path = STATE / file_name
     path.write_text(json.dumps(event))
     ResponseReceiver.answers.clear()
+    ResponseReceiver.connects.clear()
+    jvm = [f"-Djavax.net.ssl.trustStore={tls['truststore']}", f"-Djavax.net.ssl.trustStorePassword={TRUST_PASSWORD}",
+           "-Djavax.net.ssl.trustStoreType=PKCS12", "-Dhttps.proxyHost=127.0.0.1",
+           f"-Dhttps.proxyPort={server.server_port}"]
     result = {}
     try:
-        result, _ = invoke(logical_id, path, quiet=True)
+        result, _ = invoke(logical_id, path, quiet=True, jvm_options=jvm)
     except SystemExit as e:
         result = {"outcome": "FUNCTION_ERROR", "message": str(e)}
     finally:

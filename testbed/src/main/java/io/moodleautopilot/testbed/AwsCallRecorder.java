@@ -163,6 +163,8 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest r -> List.of(table(r.tableName()));
             case software.amazon.awssdk.services.sns.model.PublishRequest r -> List.of(r.topicArn());
             case StartPipelineExecutionRequest r -> List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
+            case software.amazon.awssdk.services.codepipeline.model.GetPipelineRequest r ->
+                    List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.name());
             // A transition is authorised on its stage: arn:...:codepipeline:region:account:pipeline/stage.
             case software.amazon.awssdk.services.codepipeline.model.EnableStageTransitionRequest r ->
                     List.of("arn:aws:codepipeline:" + region + ":" + account + ":" + r.pipelineName() + "/" + r.stageName());

@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class CodePipelineStandIn extends JsonTargetStandIn {
     static final String TARGET = "CodePipeline_20150709.StartPipelineExecution";
     static final String ENABLE_TARGET = "CodePipeline_20150709.EnableStageTransition";
+    static final String GET_TARGET = "CodePipeline_20150709.GetPipeline";
     /** The stages of template.yaml's DeploymentPipeline (TemplatePipelineTest holds them equal). */
     public static final List<String> STAGES = List.of("Source", "Deploy");
     /** The stage whose inbound transition template.yaml creates disabled. */
@@ -42,7 +43,7 @@ public final class CodePipelineStandIn extends JsonTargetStandIn {
     private final List<String> calls = new CopyOnWriteArrayList<>();
 
     public CodePipelineStandIn() {
-        super(TARGET, ENABLE_TARGET);
+        super(TARGET, ENABLE_TARGET, GET_TARGET);
     }
 
     public void createPipeline(String name) {
@@ -96,6 +97,7 @@ public final class CodePipelineStandIn extends JsonTargetStandIn {
     ResponseDefinition answer(String operation, JsonNode body) {
         return switch (operation) {
             case "EnableStageTransition" -> enable(body);
+            case "GetPipeline" -> describe(body);
             default -> start(body);
         };
     }
@@ -115,6 +117,22 @@ public final class CodePipelineStandIn extends JsonTargetStandIn {
             return fresh;
         });
         return StandIn.json(200, "{\"pipelineExecutionId\":\"" + id + "\"}");
+    }
+
+    /** GetPipeline: the declaration's name and stages (the rest of the structure is not read). */
+    private ResponseDefinition describe(JsonNode body) {
+        String name = body.path("name").asText("");
+        if (!disabledInbound.containsKey(name)) {
+            return pipelineNotFound(name);
+        }
+        calls.add("GetPipeline " + name);
+        var out = MAPPER.createObjectNode();
+        var pipeline = out.putObject("pipeline").put("name", name).put("version", 1);
+        var stages = pipeline.putArray("stages");
+        STAGES.forEach(s -> stages.addObject().put("name", s).putArray("actions"));
+        out.putObject("metadata").put("pipelineArn", "arn:aws:codepipeline:" + MotoServer.REGION + ":"
+                + MotoServer.ACCOUNT + ":" + name);
+        return StandIn.json(200, out.toString());
     }
 
     private ResponseDefinition enable(JsonNode body) {

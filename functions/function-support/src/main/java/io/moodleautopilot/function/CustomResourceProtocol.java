@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.core.release.Deadline;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +28,9 @@ import org.slf4j.MDC;
  *       Delete of a resource whose physical id is not this resource's (one CloudFormation replaced,
  *       or never created) touches nothing.</li>
  *   <li>An unknown request type is answered FAILED (SUCCESS for nothing), with the reason.</li>
+ *   <li>First of all, a request whose ResponseURL {@link ResponseUrlPolicy} refuses (not an https
+ *       pre-signed S3 URL) is refused: no work, no answer (CloudFormation cannot be reached at such a
+ *       URL, so the request is forged or broken), one error line, result {@code REJECTED}.</li>
  * </ul>
  */
 public final class CustomResourceProtocol {
@@ -49,6 +53,10 @@ public final class CustomResourceProtocol {
 
         /** Counts a failure the protocol answered (out of time, an exception, an unknown type). */
         void failed(String requestType, String reason);
+
+        /** Counts a request refused before any work (its ResponseURL); nothing was answered. */
+        default void refused(String reason) {
+        }
     }
 
     /**
@@ -72,6 +80,13 @@ public final class CustomResourceProtocol {
     }
 
     public ObjectNode handle(CustomResourceRequest request, Context context, Resource resource) {
+        Optional<String> refusal = ResponseUrlPolicy.refusal(request.responseUrl());
+        if (refusal.isPresent()) {
+            String message = ResponseUrlPolicy.refusedMessage(refusal.get());
+            LOG.error(message);
+            resource.refused(refusal.get());
+            return JsonEventHandler.outcome("REJECTED", message);
+        }
         String type = request.requestType();
         if (!type.equals("Create") && !type.equals("Update") && !type.equals("Delete")) {
             return fail(request, resource, "unknown RequestType '" + type
@@ -111,10 +126,21 @@ public final class CustomResourceProtocol {
         return answer.result();
     }
 
-    /** FAILED for Create and Update, SUCCESS for Delete; for the paths that end before the protocol runs. */
-    public void answerFailed(CustomResourceRequest request, String physicalId, String reason) {
+    /**
+     * FAILED for Create and Update, SUCCESS for Delete; for the paths that end before the protocol
+     * runs. A request whose ResponseURL is refused is not answered (logged instead).
+     *
+     * @return whether an answer was sent
+     */
+    public boolean answerFailed(CustomResourceRequest request, String physicalId, String reason) {
+        Optional<String> refusal = ResponseUrlPolicy.refusal(request.responseUrl());
+        if (refusal.isPresent()) {
+            LOG.error(ResponseUrlPolicy.refusedMessage(refusal.get()));
+            return false;
+        }
         String id = request.physicalResourceId() != null ? request.physicalResourceId() : physicalId;
         responder.respond(request, request.requestType().equals("Delete"), id, reason, Map.of());
+        return true;
     }
 
     private ObjectNode fail(CustomResourceRequest request, Resource resource, String reason) {

@@ -3,16 +3,22 @@ package io.moodleautopilot.function;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * Answers CloudFormation by PUTting the response document to the pre-signed S3 URL of the request,
  * as the custom resource protocol requires. Shared by every function that backs a custom resource.
+ *
+ * <p>It answers only a URL that {@link ResponseUrlPolicy} accepts (https to an S3 endpoint, pre-signed),
+ * follows no redirect, and fails only with {@link UncheckedIOException}.
  */
 public class CustomResourceResponder {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -20,6 +26,8 @@ public class CustomResourceResponder {
     private static final int MAX_REASON = 1000;
     /** Worst case of one answer: connect plus read timeout. Callers keep at least this much time back. */
     public static final long MAX_ANSWER_MILLIS = 15_000;
+    private static final long CONNECT_TIMEOUT_MILLIS = 5_000;
+    private static final String FAILED = "could not deliver the custom resource response";
 
     /** What the response document repeats from the request, and where it goes. */
     public interface Request {
@@ -32,6 +40,11 @@ public class CustomResourceResponder {
         String logicalResourceId();
     }
 
+    /**
+     * @throws UncheckedIOException when the answer was not delivered: the URL is refused by
+     *         {@link ResponseUrlPolicy} (nothing is contacted), or it could not be reached, or it
+     *         answered other than 2xx (a redirect included, which is not followed)
+     */
     public void respond(Request request, boolean success, String physicalResourceId,
                         String reason, Map<String, String> data) {
         ObjectNode body = MAPPER.createObjectNode();
@@ -49,26 +62,39 @@ public class CustomResourceResponder {
     }
 
     private static void put(String url, byte[] body) {
+        var refusal = ResponseUrlPolicy.refusal(url);
+        if (refusal.isPresent()) {
+            throw new UncheckedIOException(FAILED, new IOException("refused to answer: " + refusal.get()));
+        }
+        // A client per answer: no pooled connection that S3 may have closed since the last answer of
+        // this container (a PUT on one fails and is not retried). No redirect is followed: S3 takes
+        // the PUT itself, and anything else is somewhere the request never named.
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MILLIS))
+                .build();
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-            c.setConnectTimeout(5_000);
-            c.setReadTimeout(10_000);
-            c.setDoOutput(true);
-            c.setRequestMethod("PUT");
-            // The pre-signed URL is signed without a content type; sending one breaks the signature.
-            c.setRequestProperty("Content-Type", "");
-            c.setFixedLengthStreamingMode(body.length);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(body);
-            }
-            int status = c.getResponseCode();
-            c.disconnect();
+            // The pre-signed URL is signed without a content type, and none is sent (one breaks the signature).
+            HttpRequest put = HttpRequest.newBuilder(URI.create(url.trim()))
+                    .timeout(Duration.ofMillis(MAX_ANSWER_MILLIS - CONNECT_TIMEOUT_MILLIS))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build();
+            int status = client.send(put, HttpResponse.BodyHandlers.discarding()).statusCode();
             if (status / 100 != 2) {
                 throw new IOException("CloudFormation response URL answered HTTP " + status);
             }
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UncheckedIOException("could not deliver the custom resource response",
-                    e instanceof IOException io ? io : new IOException(e.getMessage(), e));
+        } catch (IOException e) {
+            throw new UncheckedIOException(FAILED, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(FAILED, new InterruptedIOException("interrupted while answering"));
+        } catch (RuntimeException e) {
+            // Whatever else the client throws: this method documents one exception only.
+            throw new UncheckedIOException(FAILED,
+                    new IOException(e.getClass().getSimpleName() + ": " + e.getMessage(), e));
+        } finally {
+            client.shutdownNow(); // nothing is left in flight; its threads and connection go now
         }
     }
 }

@@ -81,4 +81,10 @@ final class StackDeploymentHook implements CustomResourceProtocol.Resource {
     public void failed(String requestType, String reason) {
         telemetry.count(namespace, stack, "ConvergeFailed");
     }
+
+    /** A request refused for its ResponseURL is a rejected event, like any other the converger refuses. */
+    @Override
+    public void refused(String reason) {
+        telemetry.count(namespace, stack, "RejectedEvent");
+    }
 }

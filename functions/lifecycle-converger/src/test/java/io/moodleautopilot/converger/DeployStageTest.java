@@ -60,9 +60,11 @@ class DeployStageTest {
 
         assertThat(entered.value().outcome()).isEqualTo("APPLIED");
         assertThat(entered.calls()).extracting(RecordedCall::action).filteredOn(a -> a.startsWith("codepipeline:"))
-                .containsExactly("codepipeline:EnableStageTransition", "codepipeline:StartPipelineExecution");
+                .containsExactly("codepipeline:GetPipeline", "codepipeline:EnableStageTransition",
+                        "codepipeline:StartPipelineExecution");
         assertThat(pipelines.calls()).containsExactly(
                 "StartPipelineExecution " + stack.pipeline,
+                "GetPipeline " + stack.pipeline,
                 "EnableStageTransition " + stack.pipeline + "/Deploy/Inbound",
                 "StartPipelineExecution " + stack.pipeline);
         String started = status().path("pipelineExecutionId").asText();

@@ -3,7 +3,6 @@ package io.moodleautopilot.converger;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -29,10 +28,10 @@ class LeastPrivilegeTest {
 
     private static List<RecordedCall> everyPath(ConvergerStack stack, CodePipelineStandIn pipelines) {
         pipelines.createPipeline(stack.pipeline);
-        WireMockServer cfn = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        WireMockServer cfn = new WireMockServer(io.moodleautopilot.testbed.PresignedS3.wireMockOptions());
         cfn.start();
         cfn.stubFor(put(urlPathEqualTo("/r")).willReturn(aResponse().withStatus(200)));
-        String url = "http://127.0.0.1:" + cfn.port() + "/r";
+        String url = io.moodleautopilot.testbed.PresignedS3.responseUrl(cfn.httpsPort(), "/r");
         try {
             LifecycleConvergerHandler handler = Invocations.handler(stack);
             return AwsCallRecorder.record(() -> {
@@ -65,7 +64,7 @@ class LeastPrivilegeTest {
                 "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters",
                 "autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup",
                 "cloudwatch:DescribeAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
-                "codepipeline:EnableStageTransition", "codepipeline:StartPipelineExecution", "ssm:SendCommand",
+                "codepipeline:GetPipeline", "codepipeline:EnableStageTransition", "codepipeline:StartPipelineExecution", "ssm:SendCommand",
                 "ssm:GetParametersByPath");
         assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
         assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();

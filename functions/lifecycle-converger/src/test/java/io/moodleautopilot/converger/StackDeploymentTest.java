@@ -3,7 +3,6 @@ package io.moodleautopilot.converger;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +13,7 @@ import io.moodleautopilot.testbed.AwsGateway;
 import io.moodleautopilot.testbed.CodePipelineStandIn;
 import io.moodleautopilot.testbed.ConvergerStack;
 import io.moodleautopilot.testbed.MotoExtension;
+import io.moodleautopilot.testbed.PresignedS3;
 import io.moodleautopilot.testbed.WireMockExtension;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +36,11 @@ class StackDeploymentTest {
         stack = new ConvergerStack("moodle").create();
         pipelines.createPipeline(stack.pipeline);
         // Receives the PUT to the pre-signed S3 URL, as S3 would.
-        cloudFormation = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        // Over TLS, for the S3 name: the function answers nothing else (PresignedS3).
+        cloudFormation = new WireMockServer(PresignedS3.wireMockOptions());
         cloudFormation.start();
         cloudFormation.stubFor(put(urlPathEqualTo("/cfn-response")).willReturn(aResponse().withStatus(200)));
-        responseUrl = "http://127.0.0.1:" + cloudFormation.port() + "/cfn-response?X-Amz-Signature=abc";
+        responseUrl = PresignedS3.responseUrl(cloudFormation.httpsPort(), "/cfn-response");
     }
 
     @AfterEach

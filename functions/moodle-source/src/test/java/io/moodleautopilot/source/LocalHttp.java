@@ -2,6 +2,9 @@ package io.moodleautopilot.source;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.moodleautopilot.testbed.PresignedS3;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,13 +20,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The two HTTP parties of a custom resource run, on loopback: the release download site (files,
  * redirects, slow answers, 404 for anything else) and CloudFormation's pre-signed response URL
- * (every PUT captured, answered 200 as S3 does).
+ * (every PUT captured, answered 200 as S3 does). The response URL is served over TLS for the S3 name
+ * ({@link PresignedS3}), the only kind of URL the function answers to.
  */
 final class LocalHttp implements AutoCloseable {
     record Captured(String contentType, String body) {
     }
 
     private final HttpServer server;
+    private final HttpsServer s3;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, String> redirects = new ConcurrentHashMap<>();
     private final Map<String, Long> delays = new ConcurrentHashMap<>();
@@ -43,6 +48,19 @@ final class LocalHttp implements AutoCloseable {
         }));
         server.createContext("/", this::serve);
         server.start();
+        try {
+            s3 = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        s3.setHttpsConfigurator(new HttpsConfigurator(PresignedS3.serverContext()));
+        s3.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "local-s3");
+            t.setDaemon(true);
+            return t;
+        }));
+        s3.createContext("/", this::serve);
+        s3.start();
     }
 
     String url(String path) {
@@ -51,7 +69,7 @@ final class LocalHttp implements AutoCloseable {
 
     /** The pre-signed URL CloudFormation would send. */
     String responseUrl() {
-        return url("/cfn-response?X-Amz-Signature=abc");
+        return PresignedS3.responseUrl(s3.getAddress().getPort(), "/cfn-response");
     }
 
     LocalHttp serve(String path, byte[] body) {
@@ -123,5 +141,6 @@ final class LocalHttp implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        s3.stop(0);
     }
 }

@@ -21,6 +21,20 @@ public final class CodePipelineStarter implements Ports.Pipeline {
     }
 
     @Override
+    public void verify() {
+        boolean hasDeploy;
+        try {
+            hasDeploy = codePipeline.get().getPipeline(r -> r.name(pipelineName)).pipeline().stages().stream()
+                    .anyMatch(s -> s.name().equals(DEPLOY_STAGE));
+        } catch (PipelineNotFoundException e) {
+            throw new ConfigurationException("pipeline '" + pipelineName + "' does not exist", e);
+        }
+        if (!hasDeploy) {
+            throw new ConfigurationException("pipeline '" + pipelineName + "' has no stage " + DEPLOY_STAGE);
+        }
+    }
+
+    @Override
     public void openDeployStage() {
         try {
             codePipeline.get().enableStageTransition(r -> r.pipelineName(pipelineName).stageName(DEPLOY_STAGE)

@@ -119,7 +119,11 @@ public final class ConvergeService {
         boolean deploying = (enteringProduction || newRelease) && settings.hasPipeline();
         // The group first: a deployment started for production while the group still has its install
         // limits (a throttled or failed UpdateAutoScalingGroup) would deploy to the one install-mode
-        // instance. If the update fails, nothing is started and the retry does both.
+        // instance. If the update fails, nothing is started and the retry does both. A pipeline that
+        // does not exist is found (read-only) before the group changes, so that is no half-done step.
+        if (deploying) {
+            pipeline.verify();
+        }
         if (!actualLimits.equals(desired.limits())) {
             ensureCurrent(flagReading, actions, executionId);
             webGroup.apply(desired.limits());

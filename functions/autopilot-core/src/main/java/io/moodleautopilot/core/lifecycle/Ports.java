@@ -56,6 +56,14 @@ public final class Ports {
 
     public interface Pipeline {
         /**
+         * Checks, without changing anything, that the pipeline and its Deploy stage exist: a
+         * deployment is only prepared (the group's limits changed) when it can also be started.
+         *
+         * @throws ConfigurationException when the pipeline or its Deploy stage does not exist
+         */
+        void verify();
+
+        /**
          * Lets executions into the Deploy stage. The template creates the pipeline with that
          * transition disabled, so the run CodePipeline starts by itself on creation never deploys to
          * the install-mode instance; enabling an enabled transition changes nothing.
