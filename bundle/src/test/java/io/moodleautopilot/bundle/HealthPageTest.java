@@ -58,13 +58,27 @@ class HealthPageTest {
     /** Moodle's own setup files, from the release archive (see ../shared/moodle/README.md). */
     @BeforeAll
     static void unpackMoodlesSetup(@TempDir Path shared) {
+        moodle = unpackSetupFiles(shared);
+    }
+
+    /** Unpacks MOODLE_FILES from the release archive; skips the test when the archive is not here. */
+    static Path unpackSetupFiles(Path shared) {
         Path archive = releaseArchive();
         assumeTrue(archive != null, "the Moodle release archive (../shared/moodle/moodle-4.5.6.tgz) is not here");
         java.util.List<String> tar = command("tar", "-xzf", archive.toString(), "-C", shared.toString());
         tar.addAll(java.util.List.of(MOODLE_FILES));
         Bundle.Result r = Bundle.run(tar);
         assertThat(r.exit()).as(r.all()).isZero();
-        moodle = shared.resolve("moodle");
+        return shared.resolve("moodle");
+    }
+
+    /** A dirroot holding Moodle's setup files (MOODLE_FILES) from an unpacked release. */
+    static void copySetupFiles(Path moodle, Path dirroot) throws IOException {
+        for (String f : MOODLE_FILES) {
+            Path target = dirroot.resolve(f.substring("moodle/".length()));
+            Files.createDirectories(target.getParent());
+            Files.copy(moodle.resolve(f.substring("moodle/".length())), target);
+        }
     }
 
     static Path releaseArchive() {
@@ -82,11 +96,7 @@ class HealthPageTest {
         dirroot = tmp.resolve("www/moodle");
         dataroot = tmp.resolve("moodledata");
         Files.createDirectories(dataroot);
-        for (String f : MOODLE_FILES) {
-            Path target = dirroot.resolve(f.substring("moodle/".length()));
-            Files.createDirectories(target.getParent());
-            Files.copy(moodle.resolve(f.substring("moodle/".length())), target);
-        }
+        copySetupFiles(moodle, dirroot);
     }
 
     @AfterEach
@@ -99,13 +109,20 @@ class HealthPageTest {
 
     /** config.php as install-release.sh renders it, for this database. */
     void renderConfig(String dbtype, int dbport, String dbTls, String user, String password) {
+        renderConfig(tmp, dirroot, dbtype, dbport, dbtype.equals("pgsql") ? "postgres" : MariaDbServer.DATABASE, dbTls,
+                user, password);
+    }
+
+    /** config.php rendered by the bundle's render-config.php into dirroot; dataroot is tmp/moodledata. */
+    static void renderConfig(Path tmp, Path dirroot, String dbtype, int dbport, String dbname, String dbTls, String user,
+                             String password) {
         ObjectNode site = Bundle.siteConfig("autopilot-test");
         site.put("dbtype", dbtype);
         site.put("dbhost", "127.0.0.1");
         site.put("dbport", String.valueOf(dbport));
-        site.put("dbname", dbtype.equals("pgsql") ? "postgres" : MariaDbServer.DATABASE);
+        site.put("dbname", dbname);
         site.put("db_tls", dbTls);
-        site.put("dataroot", dataroot.toString());
+        site.put("dataroot", tmp.resolve("moodledata").toString());
         site.put("localcachedir", tmp.resolve("localcache").toString());
         Path siteFile = tmp.resolve("site.json");
         Bundle.write(siteFile, site.toString());

@@ -2,9 +2,7 @@ package io.moodleautopilot.bundle;
 
 import static io.moodleautopilot.bundle.Bundle.command;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.testbed.EmbeddedPostgresExtension;
 import io.moodleautopilot.testbed.MariaDbExtension;
 import io.moodleautopilot.testbed.MariaDbServer;
@@ -43,41 +41,18 @@ class InstallStateTest {
 
     @BeforeAll
     static void unpackMoodlesSetup(@TempDir Path shared) {
-        Path archive = HealthPageTest.releaseArchive();
-        assumeTrue(archive != null, "the Moodle release archive (../shared/moodle/moodle-4.5.6.tgz) is not here");
-        List<String> tar = command("tar", "-xzf", archive.toString(), "-C", shared.toString());
-        tar.addAll(List.of(HealthPageTest.MOODLE_FILES));
-        Bundle.Result r = Bundle.run(tar);
-        assertThat(r.exit()).as(r.all()).isZero();
-        moodle = shared.resolve("moodle");
+        moodle = HealthPageTest.unpackSetupFiles(shared);
     }
 
     @BeforeEach
     void copyMoodlesSetupFiles() throws IOException {
         dirroot = tmp.resolve("www/moodle");
         Files.createDirectories(tmp.resolve("moodledata"));
-        for (String f : HealthPageTest.MOODLE_FILES) {
-            Path target = dirroot.resolve(f.substring("moodle/".length()));
-            Files.createDirectories(target.getParent());
-            Files.copy(moodle.resolve(f.substring("moodle/".length())), target);
-        }
+        HealthPageTest.copySetupFiles(moodle, dirroot);
     }
 
     void renderConfig(String dbtype, int port, String dbname, String user, String password) {
-        ObjectNode site = Bundle.siteConfig("autopilot-test");
-        site.put("dbtype", dbtype);
-        site.put("dbhost", "127.0.0.1");
-        site.put("dbport", String.valueOf(port));
-        site.put("dbname", dbname);
-        site.put("db_tls", "false");
-        site.put("dataroot", tmp.resolve("moodledata").toString());
-        site.put("localcachedir", tmp.resolve("localcache").toString());
-        Path siteFile = tmp.resolve("site.json");
-        Bundle.write(siteFile, site.toString());
-        Bundle.Result r = Bundle.run(command(Bundle.php(), Bundle.files().resolve("config/render-config.php").toString(),
-                "--site=" + siteFile), Map.of(), Bundle.json(Map.of("username", user, "password", password)), tmp);
-        assertThat(r.exit()).as(r.all()).isZero();
-        Bundle.write(dirroot.resolve("config.php"), r.stdout());
+        HealthPageTest.renderConfig(tmp, dirroot, dbtype, port, dbname, "false", user, password);
     }
 
     Bundle.Result state() {

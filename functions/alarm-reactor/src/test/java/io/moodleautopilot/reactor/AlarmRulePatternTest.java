@@ -37,7 +37,9 @@ class AlarmRulePatternTest {
 
     private static CfnTemplate.Resolver resolver(String stack, String engine) {
         return new CfnTemplate.Resolver(TEMPLATE, stack,
-                Map.of("SessionCacheEngine", engine, "ApplicationCacheEngine", engine), Map.of());
+                // Memcached is offered for sessions only (the template's allowed values).
+                Map.of("SessionCacheEngine", engine, "ApplicationCacheEngine", engine.equals("memcached") ? "none" : engine),
+                Map.of());
     }
 
     /** The pattern's alarmName entries as deployed: an !If that resolves to AWS::NoValue is left out. */
@@ -113,9 +115,11 @@ class AlarmRulePatternTest {
      * other stacks' names stay out.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"valkey", "redis", "memcached"})
-    void withItsOwnCachesOnlyItsOwnCacheAlarmsAreDelivered(String engine) {
-        List<Object> matchers = alarmNameMatchers(resolver("moodle", engine));
+    @org.junit.jupiter.params.provider.CsvSource({"valkey,valkey", "redis,redis", "memcached,valkey"})
+    void withItsOwnCachesOnlyItsOwnCacheAlarmsAreDelivered(String sessionEngine, String applicationEngine) {
+        // Memcached is a session cache only (Moodle removed its memcached application cache store in 4.2).
+        List<Object> matchers = alarmNameMatchers(new CfnTemplate.Resolver(TEMPLATE, "moodle",
+                Map.of("SessionCacheEngine", sessionEngine, "ApplicationCacheEngine", applicationEngine), Map.of()));
 
         assertThat(matches(matchers, "moodle-app-cache-cpu")).isTrue();
         assertThat(matches(matchers, "moodle-cache-evictions")).isTrue();
