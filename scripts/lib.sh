@@ -120,3 +120,42 @@ ensure_checkov() {
   prepare_venv "$ROOT/.venv-checkov" "$ROOT/requirements-checkov.txt" "$ROOT/requirements-checkov-lock.txt" checkov
   CHECKOV="$ROOT/.venv-checkov/bin/checkov"
 }
+
+# Debian packages the local site (scripts/local-site) runs: apache2 (event MPM, proxy_fcgi),
+# PHP-FPM and the PHP extensions Moodle 4.5's environment check requires (admin/environment.xml:
+# curl, dom/simplexml/xml/xmlreader, gd, intl, mbstring, zip, sodium, openssl, ...; soap optional)
+# plus pgsql and redis (its session handler and cache store), redis-server (built with TLS) and
+# PostgreSQL's server binaries. Only the binaries are used: scripts/local-site starts private
+# instances under .local/site, never the packages' services. PHP is Debian's default (8.2 on 12).
+ensure_site_packages() {
+  local missing=() ext pkg modules=""
+  command -v php >/dev/null 2>&1 && modules=$(php -m 2>/dev/null)
+  command -v php >/dev/null 2>&1 || missing+=(php-cli)
+  [ -x /usr/sbin/apache2 ] || missing+=(apache2)
+  ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing+=(php-fpm)
+  for ext in dom:php-xml simplexml:php-xml xmlreader:php-xml mbstring:php-mbstring intl:php-intl \
+      gd:php-gd zip:php-zip curl:php-curl soap:php-soap pgsql:php-pgsql redis:php-redis; do
+    pkg=${ext#*:}
+    grep -qix "${ext%%:*}" <<<"$modules" || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+  done
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    local start=$SECONDS
+    say "== installing ${missing[*]} (Debian packages; their services are not started)"
+    # policy-rc.d exit 101: dpkg's maintainer scripts start no service (Debian's invoke-rc.d policy).
+    local policy=/usr/sbin/policy-rc.d created=""
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 0755 "$policy"; created=1; fi
+    local rc=0
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null) || rc=$?
+    if [ -n "$created" ]; then rm -f "$policy"; fi
+    [ $rc -eq 0 ] || die "apt-get install ${missing[*]} failed"
+    say "== packages installed in $(( SECONDS - start )) s"
+  else
+    die "missing: ${missing[*]}; install them (e.g. 'sudo apt-get install --no-install-recommends ${missing[*]}')."
+  fi
+}

@@ -1,0 +1,913 @@
+#!/usr/bin/env python3
+"""A real Moodle web tier on this machine, standing in for the stack's EC2 instances.
+
+    python3 scripts/local_site.py up [--port N] [--db-tls true|verify-full] [--database-sessions] [--no-cache]
+    python3 scripts/local_site.py down [--purge]
+    python3 scripts/local_site.py status
+
+Called by scripts/local-site (which first installs the Debian packages: lib.sh's
+ensure_site_packages). Everything lives in .local/site/ and runs as private processes, never the
+packages' services:
+
+    PostgreSQL with TLS (Aurora)   .local/site/pg          initdb, ssl=on, hostssl only
+    two Redis with TLS (Valkey)    .local/site/redis-*     --port 0 --tls-port N
+    moodledata (EFS)               .local/site/moodledata
+    the Moodle release             .local/site/www/moodle  (dirroot)
+    PHP-FPM and Apache             .local/site/php-fpm, .local/site/apache
+                                   from bundle/files/config/{php-fpm-www.conf,php-moodle.ini,httpd-moodle.conf}
+    config.php                     bundle/files/config/render-config.php
+    the install                    bundle/files/config/install-database.php (as the web user)
+
+`down` stops the processes (the data stays, and the next `up` reuses the installed site); `down
+--purge` also deletes .local/site. Python 3 standard library only.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import grp
+import hashlib
+import http.client
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".local" / "site"
+BUNDLE = ROOT / "bundle" / "files"
+SHARED_MOODLE = ROOT.parent / "shared" / "moodle"
+CACHE = Path.home() / ".cache" / "moodle-autopilot"
+DOWNLOAD_BASE = "https://download.moodle.org/download.php/direct/"
+
+# Processes `up` starts, in start order; `down` stops them in reverse. name -> (the names
+# /proc/PID/exe may start with, stop signal). PostgreSQL: SIGINT is its fast shutdown
+# (SIGTERM waits for clients); PHP-FPM: SIGQUIT is graceful; Apache: SIGTERM is `apache2 -k stop`.
+SERVICES = {
+    "postgres": (("postgres",), signal.SIGINT),
+    # Debian's redis-server is a symlink to redis-check-rdb.
+    "redis-sessions": (("redis-server", "redis-check-rdb"), signal.SIGTERM),
+    "redis-cache": (("redis-server", "redis-check-rdb"), signal.SIGTERM),
+    "php-fpm": (("php-fpm",), signal.SIGQUIT),
+    "apache": (("apache2",), signal.SIGTERM),
+}
+
+# The PHP extensions Moodle 4.5's environment check requires (admin/environment.xml, level
+# "required"), plus the database driver and the Redis extension (sessions, application cache).
+REQUIRED_EXTENSIONS = ["iconv", "mbstring", "curl", "openssl", "ctype", "zip", "zlib", "gd", "simplexml",
+                       "spl", "pcre", "dom", "xml", "xmlreader", "intl", "json", "hash", "fileinfo",
+                       "sodium", "pgsql", "redis"]
+
+IS_ROOT = os.geteuid() == 0
+# Who runs what: as root, the web tier runs as www-data (Debian's Apache user; the bundle's files
+# say apache, AL2023's) and PostgreSQL and Redis as their packages' users; otherwise everything
+# runs as the current user.
+WEB_USER = "www-data" if IS_ROOT else pwd.getpwuid(os.getuid()).pw_name
+PG_USER = "postgres" if IS_ROOT else WEB_USER
+REDIS_USER = "redis" if IS_ROOT else WEB_USER
+DB_NAME = "moodle"
+DB_USER = "moodle"
+PREFIX = "mdl_"
+PM_MAX_CHILDREN = "8"  # bootstrap.sh's floor
+
+
+class SiteError(Exception):
+    """A step failed; the message is the one line the user sees."""
+
+
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def ids(user: str) -> tuple[int, int]:
+    pw = pwd.getpwnam(user)
+    return pw.pw_uid, pw.pw_gid
+
+
+def as_user(user: str) -> dict:
+    """subprocess keywords that run a child as `user` (only when we are root)."""
+    if not IS_ROOT:
+        return {}
+    uid, gid = ids(user)
+    return {"user": uid, "group": gid, "extra_groups": []}
+
+
+def user_env(env: dict | None, user: str | None) -> dict | None:
+    """The environment for a child run as `user`: its own HOME (libpq looks for ~/.postgresql/)."""
+    if not (IS_ROOT and user):
+        return env
+    return dict(env if env is not None else os.environ, HOME=pwd.getpwnam(user).pw_dir, USER=user, LOGNAME=user)
+
+
+def mkdir(path: Path, owner: str | None = None, mode: int = 0o755) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    if owner and IS_ROOT:
+        uid, gid = ids(owner)
+        os.chown(path, uid, gid)
+    os.chmod(path, mode)
+    return path
+
+
+def write(path: Path, text: str, mode: int = 0o644, owner: str | None = None, group: str | None = None) -> Path:
+    tmp = path.with_name("." + path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    if IS_ROOT and (owner or group):
+        os.chown(tmp, ids(owner)[0] if owner else 0, grp.getgrnam(group).gr_gid if group else ids(owner)[1])
+    os.replace(tmp, path)
+    return path
+
+
+def run(argv: list[str], what: str, *, user: str | None = None, input: str | None = None,
+        env: dict | None = None, cwd: str = "/") -> str:
+    """Runs a command to completion; on failure, one line naming `what` and the command's last words."""
+    try:
+        p = subprocess.run(argv, input=input, capture_output=True, text=True, env=user_env(env, user), cwd=cwd,
+                           **(as_user(user) if user else {}))
+    except FileNotFoundError:
+        raise SiteError(f"{what}: {argv[0]} not found")
+    if p.returncode != 0:
+        tail = " | ".join((p.stderr or p.stdout).strip().splitlines()[-3:])
+        raise SiteError(f"{what} failed (exit {p.returncode}): {tail}")
+    return p.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+def pid_file(name: str) -> Path:
+    return STATE / "run" / f"{name}.pid"
+
+
+def running_pid(name: str) -> int | None:
+    """The pid of a service we started, when it still runs (and is still that program)."""
+    try:
+        pid = int(pid_file(name).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return None
+    return pid if os.path.basename(exe).startswith(SERVICES[name][0]) else None
+
+
+def spawn(name: str, argv: list[str], *, user: str | None = None, env: dict | None = None) -> subprocess.Popen:
+    log = open(STATE / "log" / f"{name}.log", "ab")
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd="/",
+                         env=user_env(env, user), start_new_session=True, **(as_user(user) if user else {}))
+    log.close()
+    write(pid_file(name), f"{p.pid}\n")
+    return p
+
+
+def log_tail(name: str, lines: int = 3) -> str:
+    try:
+        text = (STATE / "log" / f"{name}.log").read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(text[-lines:])
+
+
+def wait_until(name: str, proc: subprocess.Popen | None, check, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SiteError(f"{name} exited (code {proc.returncode}): {log_tail(name)} (log: {STATE}/log/{name}.log)")
+        try:
+            if check():
+                return
+        except (OSError, ssl.SSLError, http.client.HTTPException):
+            pass
+        time.sleep(0.2)
+    raise SiteError(f"{name} did not answer within {seconds:.0f} s: {log_tail(name)} (log: {STATE}/log/{name}.log)")
+
+
+def stop(name: str) -> bool:
+    pid = running_pid(name)
+    pid_file(name).unlink(missing_ok=True)
+    if pid is None:
+        return False
+    sig = SERVICES[name][1]
+    for s, wait in ((sig, 15.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            if s == signal.SIGKILL:
+                os.killpg(pid, s)  # the whole group: workers too
+            else:
+                os.kill(pid, s)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            if not Path(f"/proc/{pid}").exists() or _zombie(pid):
+                return True
+            time.sleep(0.1)
+    return True
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
+
+
+def stop_all(quiet: bool = False) -> list[str]:
+    stopped = [n for n in reversed(list(SERVICES)) if stop(n)]
+    if not quiet:
+        say("== stopped " + (", ".join(stopped) if stopped else "nothing (nothing was running)"))
+    return stopped
+
+
+# --- the Moodle release ---------------------------------------------------------------------------
+
+def template_moodle_version() -> str:
+    """template.yaml's Parameters.MoodleVersion default (a plain scan: the file has CloudFormation tags)."""
+    text = (ROOT / "template.yaml").read_text()
+    m = re.search(r"^  MoodleVersion:\n(?:    .*\n)*?    Default: '?([0-9.]+)'?", text, re.M)
+    if not m:
+        raise SiteError("template.yaml has no Parameters.MoodleVersion default")
+    return m.group(1)
+
+
+def release_url(version: str) -> str:
+    """MoodleDownloads.releaseUrl: stable<major><2-digit minor>/moodle-x.y.z.tgz (x.y.tgz for x.y.0)."""
+    major, minor, *rest = (int(x) for x in version.split("."))
+    branch = f"{major}{minor:02d}" if major >= 4 else f"{major}{minor}"
+    patch = rest[0] if rest else 0
+    file = f"moodle-{major}.{minor}.tgz" if patch == 0 else f"moodle-{major}.{minor}.{patch}.tgz"
+    return f"{DOWNLOAD_BASE}stable{branch}/{file}"
+
+
+def sums_file(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and re.fullmatch(r"[0-9a-f]{64}", parts[0]):
+            out[parts[1].lstrip("*")] = parts[0]
+    return out
+
+
+def check(path: Path, expected: str, source: str) -> str:
+    actual = sha256(path)
+    if actual != expected:
+        raise SiteError(f"{path} has SHA-256 {actual}, expected {expected} ({source}): not using it")
+    return actual
+
+
+def find_release() -> tuple[Path, str, str]:
+    """(archive, sha256, which source) in the order: $MOODLE_RELEASE_TGZ, ../shared/moodle,
+    ~/.cache/moodle-autopilot, download.moodle.org. Every archive is checked against a SHA-256."""
+    env = os.environ.get("MOODLE_RELEASE_TGZ")
+    if env:
+        path = Path(env).resolve()
+        if not path.is_file():
+            raise SiteError(f"MOODLE_RELEASE_TGZ={env} is not a file")
+        want = os.environ.get("MOODLE_RELEASE_SHA256", "").strip().lower()
+        digest = check(path, want, "MOODLE_RELEASE_SHA256") if want else sha256(path)
+        return path, digest, "MOODLE_RELEASE_TGZ" + ("" if want else " (no MOODLE_RELEASE_SHA256 to check it against)")
+    shared = sorted(SHARED_MOODLE.glob("moodle-*.tgz"))
+    if shared:
+        path = shared[-1]
+        sums = sums_file(SHARED_MOODLE / "SHA256SUMS") if (SHARED_MOODLE / "SHA256SUMS").is_file() else {}
+        if path.name not in sums:
+            raise SiteError(f"{SHARED_MOODLE}/SHA256SUMS has no checksum for {path.name}")
+        return path, check(path, sums[path.name], f"{SHARED_MOODLE}/SHA256SUMS"), f"shared copy {path}"
+    version = template_moodle_version()
+    cached = CACHE / f"moodle-{version}.tgz"
+    if cached.is_file() and (CACHE / f"{cached.name}.sha256").is_file():
+        want = (CACHE / f"{cached.name}.sha256").read_text().split()[0]
+        return cached, check(cached, want, f"{cached}.sha256"), f"cache {cached}"
+    url = release_url(version)
+    say(f"== downloading Moodle {version} (template.yaml MoodleVersion) from {url}")
+    # The checksum: MOODLE_RELEASE_SHA256, else the .sha256 file download.moodle.org publishes
+    # beside each package (tried at the direct URL and at the plain stable<branch>/ path).
+    want = os.environ.get("MOODLE_RELEASE_SHA256", "").strip().lower()
+    errors = []
+    for sums_url in ([] if want else [url + ".sha256", url.replace("download.php/direct/", "") + ".sha256"]):
+        try:
+            with urllib.request.urlopen(sums_url, timeout=60) as r:
+                want = (r.read(4096).decode(errors="replace").split() or [""])[0].lower()
+            if re.fullmatch(r"[0-9a-f]{64}", want):
+                break
+            errors.append(f"{sums_url}: no SHA-256 in it")
+            want = ""
+        except Exception as e:  # noqa: BLE001 - any failure means: no checksum from there
+            errors.append(f"{sums_url}: {e}")
+    if not re.fullmatch(r"[0-9a-f]{64}", want):
+        raise SiteError(f"no SHA-256 for {url} ({'; '.join(errors) or 'MOODLE_RELEASE_SHA256 is not a SHA-256'}); "
+                        f"set MOODLE_RELEASE_SHA256, or put a release at $MOODLE_RELEASE_TGZ or in {SHARED_MOODLE}")
+    mkdir(CACHE)
+    part = cached.with_suffix(".part")
+    try:
+        with urllib.request.urlopen(url, timeout=600) as r, open(part, "wb") as f:
+            shutil.copyfileobj(r, f, 1 << 20)
+        check(part, want, f"{url}.sha256")
+    except SiteError:
+        part.unlink(missing_ok=True)
+        raise
+    except Exception as e:  # noqa: BLE001
+        part.unlink(missing_ok=True)
+        raise SiteError(f"downloading {url} failed: {e}")
+    os.replace(part, cached)
+    (CACHE / f"{cached.name}.sha256").write_text(f"{want}  {cached.name}\n")
+    return cached, want, f"download {url} (cached in {cached})"
+
+
+def unpack_release(archive: Path, digest: str, dirroot: Path) -> None:
+    """install-release.sh's unpack: moodle/ (or the archive's root) into dirroot, root:web group,
+    u=rwX,g=rX,o=, with the .autopilot-release marker; an unpacked release with the same SHA-256 is reused."""
+    marker = dirroot / ".autopilot-release"
+    if marker.is_file() and f"sha256={digest}" in marker.read_text():
+        say(f"   release {digest[:16]} is already unpacked in {dirroot}")
+        return
+    staging = dirroot.parent / f".staging-{digest[:16]}"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(dirroot, ignore_errors=True)
+    mkdir(staging)
+    run(["tar", "-xzf", str(archive), "-C", str(staging), "--no-same-owner"], f"unpacking {archive.name}")
+    root = staging / "moodle" if (staging / "moodle" / "version.php").is_file() else staging
+    if not (root / "version.php").is_file():
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteError(f"{archive.name} has no version.php (neither at its root nor under moodle/)")
+    if IS_ROOT:
+        run(["chown", "-R", f"root:{WEB_USER}", str(root)], "chown of the release")
+    run(["chmod", "-R", "u=rwX,g=rX,o=", str(root)], "chmod of the release")
+    (root / ".autopilot-release").write_text(f"archive={archive.name}\nsha256={digest}\n")
+    os.rename(root, dirroot)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+# --- certificates ---------------------------------------------------------------------------------
+
+def make_certificates() -> Path:
+    """A local CA and one server certificate for localhost and 127.0.0.1 (openssl CLI)."""
+    tls = mkdir(STATE / "tls")
+    ca, crt = tls / "ca.crt", tls / "server.crt"
+    if ca.is_file() and crt.is_file() and (tls / "server.key").is_file():
+        r = subprocess.run(["openssl", "x509", "-checkend", "86400", "-noout", "-in", str(crt)], capture_output=True)
+        if r.returncode == 0:
+            return tls
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+         "-keyout", str(tls / "ca.key"), "-out", str(ca), "-subj", "/CN=Moodle Autopilot local CA",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        "openssl (the local CA)")
+    run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tls / "server.key"),
+         "-out", str(tls / "server.csr"), "-subj", "/CN=localhost"], "openssl (the server key)")
+    write(tls / "server.ext", "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+          "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run(["openssl", "x509", "-req", "-in", str(tls / "server.csr"), "-CA", str(ca), "-CAkey", str(tls / "ca.key"),
+         "-CAcreateserial", "-CAserial", str(tls / "ca.srl"), "-days", "825", "-sha256",
+         "-extfile", str(tls / "server.ext"), "-out", str(crt)], "openssl (the server certificate)")
+    for key in ("ca.key", "server.key"):
+        os.chmod(tls / key, 0o600)
+    # One copy of the key per server user: PostgreSQL insists its key is its own and 0600.
+    for user in {PG_USER, REDIS_USER}:
+        copy = tls / f"server-{user}.key"
+        shutil.copyfile(tls / "server.key", copy)
+        os.chmod(copy, 0o600)
+        if IS_ROOT:
+            os.chown(copy, *ids(user))
+    return tls
+
+
+# --- PostgreSQL (Aurora) --------------------------------------------------------------------------
+
+def pg_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise SiteError("PostgreSQL's server binaries are not installed (/usr/lib/postgresql/*/bin): run scripts/local-site up")
+    return Path(found[-1]).parent
+
+
+def start_postgres(port: int, tls: Path, db_password: str) -> None:
+    bin_ = pg_bin()
+    pg = mkdir(STATE / "pg", PG_USER, 0o700)
+    data, sock = pg / "data", mkdir(pg / "run", PG_USER, 0o700)
+    if not (data / "PG_VERSION").is_file():
+        say(f"   initdb {data} ({bin_.parent.name}, UTF8)")
+        # Into a temporary directory first: an initdb that was interrupted leaves no half data dir.
+        tmp = pg / "data.initdb"
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        run([str(bin_ / "initdb"), "-D", str(tmp), "-U", PG_USER, "--auth-local=peer", "--auth-host=reject",
+             "--encoding=UTF8", "--locale=C.UTF-8"], "initdb", user=PG_USER)
+        os.rename(tmp, data)
+    # The server's settings, rewritten every start: TLS on, loopback only, TLS-only logins for Moodle.
+    write(data / "postgresql.auto.conf",
+          "# written by scripts/local_site.py\n"
+          f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{sock}'\n"
+          f"ssl = on\nssl_cert_file = '{tls / 'server.crt'}'\nssl_key_file = '{tls / f'server-{PG_USER}.key'}'\n"
+          "ssl_min_protocol_version = 'TLSv1.2'\npassword_encryption = 'scram-sha-256'\n"
+          "max_connections = 50\nshared_buffers = '128MB'\nfsync = off\nsynchronous_commit = off\n"
+          "full_page_writes = off\n", 0o600, PG_USER)
+    write(data / "pg_hba.conf",
+          "# written by scripts/local_site.py: the superuser through the socket (peer), Moodle over TLS only\n"
+          f"local all {PG_USER} peer\n"
+          f"hostssl {DB_NAME} {DB_USER} 127.0.0.1/32 scram-sha-256\n", 0o600, PG_USER)
+    proc = spawn("postgres", [str(bin_ / "postgres"), "-D", str(data)], user=PG_USER)
+    wait_until("postgres", proc, lambda: subprocess.run(
+        [str(bin_ / "pg_isready"), "-q", "-h", str(sock), "-p", str(port)]).returncode == 0, 60)
+    psql = [str(bin_ / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(sock), "-p", str(port),
+            "-U", PG_USER, "-d", "postgres"]
+    # The password goes on psql's stdin, never in an argv.
+    run(psql, "creating the database user", user=PG_USER, input=(
+        f"SELECT 'CREATE ROLE {DB_USER} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{DB_USER}')\\gexec\n"
+        f"ALTER ROLE {DB_USER} LOGIN PASSWORD '{db_password}';\n"
+        f"SELECT 'CREATE DATABASE {DB_NAME} OWNER {DB_USER} ENCODING ''UTF8'' TEMPLATE template0' "
+        f"WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}')\\gexec\n"))
+
+
+def pg_tls_check(port: int, tls: Path, secret: dict) -> str:
+    """A login as Moodle's user with libpq's verify-full against the local CA; pg_stat_ssl's answer."""
+    # The password in a 0600 passfile, never in an argv or the environment.
+    passfile = write(STATE / "run" / "pgpass", f"127.0.0.1:{port}:{DB_NAME}:{DB_USER}:{secret['password']}\n", 0o600)
+    env = dict(os.environ, PGPASSFILE=str(passfile), PGSSLMODE="verify-full", PGSSLROOTCERT=str(tls / "ca.crt"))
+    out = run([str(pg_bin() / "psql"), "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(port), "-U", DB_USER, "-d", DB_NAME,
+               "-c", "SELECT version || ' ' || cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl"],
+              "a TLS login to PostgreSQL", env=env)
+    if not out.strip():
+        raise SiteError("PostgreSQL accepted a login without TLS")
+    return out.strip()
+
+
+# --- Redis (Valkey) -------------------------------------------------------------------------------
+
+def redis_ping(port: int, ca: Path) -> bool:
+    ctx = ssl.create_default_context(cafile=str(ca))
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+
+
+def start_redis(name: str, port: int, tls: Path) -> None:
+    d = mkdir(STATE / name, REDIS_USER, 0o700)
+    exe = shutil.which("redis-server") or "/usr/bin/redis-server"
+    proc = spawn(name, [exe, "--bind", "127.0.0.1", "--port", "0", "--tls-port", str(port),
+                        "--tls-cert-file", str(tls / "server.crt"), "--tls-key-file", str(tls / f"server-{REDIS_USER}.key"),
+                        "--tls-ca-cert-file", str(tls / "ca.crt"), "--tls-auth-clients", "no",
+                        "--dir", str(d), "--save", "", "--appendonly", "no", "--daemonize", "no",
+                        "--protected-mode", "yes", "--maxmemory", "128mb", "--maxmemory-policy", "volatile-lru"],
+                 user=REDIS_USER)
+    wait_until(name, proc, lambda: redis_ping(port, tls / "ca.crt"), 30)
+
+
+# --- PHP-FPM and Apache from the bundle's files ---------------------------------------------------
+
+def php_env(tls: Path) -> dict:
+    """The environment of every PHP process: the bundle's php-moodle.ini after the package's own
+    files (as /etc/php.d/90-moodle.ini on the instances), and libpq's root certificate."""
+    return dict(os.environ, PHP_INI_SCAN_DIR=":" + str(STATE / "php" / "conf.d"), PGSSLROOTCERT=str(tls / "ca.crt"))
+
+
+def configure_php(tls: Path) -> None:
+    confd = mkdir(STATE / "php" / "conf.d")
+    shutil.copyfile(BUNDLE / "config" / "php-moodle.ini", confd / "90-moodle.ini")
+    # PHP's TLS streams (phpredis: sessions and the application cache) trust the local CA, as the
+    # instances' trust the public CA ElastiCache's certificates chain to.
+    write(confd / "95-local-ca.ini", f"; scripts/local_site.py: the local CA\nopenssl.cafile = {tls / 'ca.crt'}\n")
+
+
+def fpm_binary() -> str:
+    found = sorted(glob.glob("/usr/sbin/php-fpm*"))
+    if not found:
+        raise SiteError("php-fpm is not installed: run scripts/local-site up")
+    return found[-1]
+
+
+def check_php_extensions(tls: Path) -> None:
+    env = php_env(tls)
+    for what, argv in (("the PHP CLI", ["php", "-m"]), ("PHP-FPM", [fpm_binary(), "-m"])):
+        have = {line.strip().lower() for line in run(argv, f"{what} -m", env=env).splitlines()}
+        missing = [e for e in REQUIRED_EXTENSIONS if e not in have]
+        if missing:
+            raise SiteError(f"{what} lacks the PHP extension(s) {', '.join(missing)} that Moodle needs "
+                            "(scripts/local-site up installs them: lib.sh ensure_site_packages)")
+
+
+def start_php_fpm(tls: Path, sock: Path) -> None:
+    fpm = mkdir(STATE / "php-fpm")
+    logs = mkdir(STATE / "log" / "php-fpm", WEB_USER, 0o770)
+    pool = (BUNDLE / "config" / "php-fpm-www.conf").read_text()
+    # bootstrap.sh's substitution, then the local paths and user in place of the instance's.
+    pool = pool.replace("@PM_MAX_CHILDREN@", PM_MAX_CHILDREN)
+    pool = pool.replace("/run/php-fpm/www.sock", str(sock)).replace("/var/log/php-fpm", str(logs))
+    if IS_ROOT:
+        pool = re.sub(r"^(user|group|listen\.owner|listen\.group) = apache$", rf"\1 = {WEB_USER}", pool, flags=re.M)
+    else:
+        pool = re.sub(r"^(user|group|listen\.owner|listen\.group) = .*\n", "", pool, flags=re.M)
+    # As bootstrap.sh does for verify-full: libpq in the workers finds the CA through PGSSLROOTCERT.
+    pool += f"env[PGSSLROOTCERT] = {tls / 'ca.crt'}\n"
+    write(fpm / "www.conf", pool)
+    write(fpm / "php-fpm.conf",
+          "; scripts/local_site.py: PHP-FPM's global section; the pool is the bundle's php-fpm-www.conf\n"
+          f"[global]\npid = {STATE / 'run' / 'php-fpm.master.pid'}\nerror_log = {STATE / 'log' / 'php-fpm.log'}\n"
+          f"daemonize = no\ninclude = {fpm / 'www.conf'}\n")
+    run([fpm_binary(), "-t", "-y", str(fpm / "php-fpm.conf")], "php-fpm -t (the pool configuration)", env=php_env(tls))
+    proc = spawn("php-fpm", [fpm_binary(), "-y", str(fpm / "php-fpm.conf"), "-F"], env=php_env(tls))
+    wait_until("php-fpm", proc, lambda: sock.is_socket(), 30)
+
+
+def vhost(dirroot: Path, sock: Path, port: int) -> str:
+    conf = (BUNDLE / "config" / "httpd-moodle.conf").read_text()
+    # bootstrap.sh's substitutions: sed -e "s#/var/www/moodle#$DIRROOT#g" -e "s#@HEALTH_PAGE@#...health.php#"
+    conf = conf.replace("/var/www/moodle", str(dirroot)).replace("@HEALTH_PAGE@", str(BUNDLE / "config" / "health.php"))
+    # Local only: PHP-FPM's socket, the listen address, and the loopback as the load balancer's
+    # node for the health page (the vhost admits only the VPC's private ranges).
+    conf = conf.replace("proxy:unix:/run/php-fpm/www.sock|", f"proxy:unix:{sock}|")
+    conf = conf.replace("<VirtualHost *:80>", f"<VirtualHost 127.0.0.1:{port}>")
+    conf, n = re.subn(r"(<Location /autopilot-health>\s*\n\s*Require ip [^\n]*)", r"\1 127.0.0.1", conf)
+    for needle, what in ((str(dirroot), "dirroot"), (str(sock), "the PHP-FPM socket"), (f"127.0.0.1:{port}>", "the port")):
+        if needle not in conf:
+            raise SiteError(f"bundle/files/config/httpd-moodle.conf changed: {what} could not be substituted")
+    if n != 1:
+        raise SiteError("bundle/files/config/httpd-moodle.conf changed: the health page's Require ip line was not found")
+    return conf
+
+
+def start_apache(dirroot: Path, sock: Path, port: int) -> None:
+    base = mkdir(STATE / "apache")
+    mkdir(base / "logs")
+    mkdir(base / "run")
+    write(base / "moodle.conf", vhost(dirroot, sock, port))
+    mods = "/usr/lib/apache2/modules"
+    modules = ["mpm_event", "authz_core", "authz_host", "alias", "dir", "mime", "proxy", "proxy_fcgi",
+               "remoteip", "headers", "rewrite", "setenvif"]
+    main = [f"# scripts/local_site.py: a minimal main configuration around the bundle's vhost",
+            f'ServerRoot "{base}"', f'DefaultRuntimeDir "{base / "run"}"', f'PidFile "{base / "run" / "apache2.pid"}"',
+            f"Listen 127.0.0.1:{port}", "ServerName 127.0.0.1", f'ErrorLog "{base / "logs" / "error.log"}"', "LogLevel warn"]
+    main += [f"LoadModule {m}_module {mods}/mod_{m}.so" for m in modules]
+    if IS_ROOT:
+        main += [f"User {WEB_USER}", f"Group {WEB_USER}"]
+    main += ["TypesConfig /etc/mime.types", "AddDefaultCharset UTF-8",
+             # A small event MPM for two cores.
+             "StartServers 1", "ServerLimit 4", "ThreadsPerChild 16", "MaxRequestWorkers 64",
+             "MinSpareThreads 8", "MaxSpareThreads 32",
+             # Nothing outside what the vhost grants (as AL2023's httpd.conf).
+             "<Directory />", "    AllowOverride None", "    Require all denied", "</Directory>",
+             f'Include "{base / "moodle.conf"}"', ""]
+    write(base / "httpd.conf", "\n".join(main))
+    run(["apache2", "-t", "-f", str(base / "httpd.conf")], "apache2 -t (the configuration)")
+    proc = spawn("apache", ["apache2", "-f", str(base / "httpd.conf"), "-DFOREGROUND"])
+    wait_until("apache", proc, lambda: http_get(port, "/autopilot-health")[0] > 0, 30)
+
+
+def http_get(port: int, path: str, timeout: float = 60) -> tuple[int, str]:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        c.close()
+
+
+# --- config.php and the install -------------------------------------------------------------------
+
+def site_config(url: str, pg_port: int, db_tls: str, dirroot: Path) -> dict:
+    """The site configuration, as the template publishes it (every value a string)."""
+    return {
+        "stack": "local-site", "region": "local", "wwwroot": url, "sslproxy": "false", "dbtype": "pgsql",
+        "dbhost": "127.0.0.1", "dbreader": "", "dbport": str(pg_port),
+        "dbname": DB_NAME, "prefix": PREFIX, "db_tls": db_tls,
+        "dataroot": str(STATE / "moodledata"), "dirroot": str(dirroot), "localcachedir": str(STATE / "localcache"),
+        "install_mode": "Unattended", "admin_email": "admin@example.invalid",
+        "site_fullname": "Moodle Autopilot local site", "site_shortname": "local",
+    }
+
+
+def render_config(site: dict, secret_path: Path, session_path: Path | None, dirroot: Path, tls: Path) -> None:
+    """render-config.sh's steps: render from stdin, php -l, 0640 root:web group, atomic rename."""
+    site_path = write(STATE / "site.json", json.dumps(site, indent=1) + "\n")
+    argv = ["php", str(BUNDLE / "config" / "render-config.php"), f"--site={site_path}"]
+    if session_path:
+        argv.append(f"--session={session_path}")
+    rendered = run(argv, "render-config.php", input=secret_path.read_text(), env=php_env(tls))
+    tmp = write(dirroot / ".config.php.new", rendered, 0o640, "root" if IS_ROOT else None, WEB_USER if IS_ROOT else None)
+    run(["php", "-l", str(tmp)], "php -l of the rendered config.php")
+    os.replace(tmp, dirroot / "config.php")
+
+
+def install_state(dirroot: Path, tls: Path) -> str:
+    return run(["php", str(BUNDLE / "config" / "install-state.php"), str(dirroot)], "install-state.php",
+               user=WEB_USER, env=php_env(tls)).strip()
+
+
+def install_moodle(dirroot: Path, tls: Path, site: dict, admin: dict) -> float:
+    """bootstrap.sh's unattended_install: install-database.php as the web user, the admin secret on stdin."""
+    log = STATE / "log" / "install.log"
+    argv = ["php", str(BUNDLE / "config" / "install-database.php"), str(dirroot), "--agree-license", "--lang=en",
+            f"--adminemail={site['admin_email']}", f"--fullname={site['site_fullname']}",
+            f"--shortname={site['site_shortname']}"]
+    start = time.monotonic()
+    with open(log, "w") as out:
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, text=True,
+                             env=user_env(php_env(tls), WEB_USER), cwd="/", **as_user(WEB_USER))
+        try:
+            p.stdin.write(json.dumps(admin))
+            p.stdin.close()
+            last = start
+            while p.poll() is None:
+                time.sleep(1)
+                if time.monotonic() - last >= 15:
+                    last = time.monotonic()
+                    lines = log.read_text(errors="replace").splitlines()
+                    plugin = next((l.strip() for l in reversed(lines) if l.startswith("-->")), "core")
+                    say(f"   ... installing, {last - start:.0f} s ({len(lines)} lines of output; at {plugin.lstrip('->')})")
+        finally:
+            if p.poll() is None:  # interrupted: the installer does not outlive us
+                p.kill()
+                p.wait()
+    took = time.monotonic() - start
+    if p.returncode != 0:
+        tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
+        raise SiteError(f"Moodle's CLI installer failed (exit {p.returncode}) after {took:.0f} s: {tail} (log: {log}); "
+                        "the database is now partial: scripts/local-site down --purge, then up")
+    return took
+
+
+def configure_muc(dirroot: Path, tls: Path, port: int) -> str:
+    """apply-moodle-config.sh's muc step: configure-muc.php as the web user, the converger's payload
+    on stdin (no settings; the application cache on Redis with TLS), the CA to verify it with."""
+    payload = {"settings": {}, "applicationCache": {"engine": "redis", "host": "localhost", "port": port, "tls": True}}
+    out = run(["php", str(BUNDLE / "moodle" / "configure-muc.php"), "--payload=-", f"--dirroot={dirroot}",
+               f"--cafile={tls / 'ca.crt'}"], "configure-muc.php", user=WEB_USER, input=json.dumps(payload),
+              env=php_env(tls))
+    return out.strip().splitlines()[-1] if out.strip() else "(no result line)"
+
+
+def session_config(port: int) -> dict:
+    """What the LifecycleConverger publishes for Valkey with TLS (SessionConfigRenderer.redis)."""
+    return {"session_handler_class": "\\core\\session\\redis", "session_redis_host": "localhost",
+            "session_redis_port": port, "session_redis_database": 0, "session_redis_prefix": "sess_",
+            "session_redis_acquire_lock_timeout": 120, "session_redis_lock_expire": 7200,
+            "session_redis_encrypt": {"verify_peer": True, "verify_peer_name": True}}
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+def load_state() -> dict:
+    try:
+        return json.loads((STATE / "state.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def pick_port(wanted: int | None, previous: int | None, what: str) -> int:
+    if wanted:
+        if not port_free(wanted):
+            raise SiteError(f"port {wanted} on 127.0.0.1 ({what}) is in use")
+        return wanted
+    if previous and port_free(previous):
+        return previous
+    return free_port()
+
+
+def secret_file(name: str, username: str) -> dict:
+    path = STATE / f"{name}.json"
+    try:
+        value = json.loads(path.read_text())
+        if value.get("username") == username and value.get("password"):
+            return value
+    except (OSError, ValueError):
+        pass
+    value = {"username": username, "password": secrets.token_hex(16)}
+    write(path, json.dumps(value) + "\n", 0o600)
+    return value
+
+
+def up(args) -> int:
+    t0 = time.monotonic()
+    timings: dict[str, float] = {}
+
+    def step(name: str, since: float) -> float:
+        timings[name] = time.monotonic() - since
+        return time.monotonic()
+
+    old = load_state()
+    options = {"dbTls": args.db_tls, "databaseSessions": args.database_sessions, "noCache": args.no_cache}
+    if old and all(running_pid(n) for n in SERVICES) and args.port in (None, old.get("httpPort")) \
+            and old.get("options") == options:
+        say("local site already up")
+        print_site(old)
+        return 0
+    stop_all(quiet=True)
+    for d in ("run", "log"):
+        mkdir(STATE / d)
+
+    def terminated(signum, frame):
+        raise SiteError(f"interrupted by signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminated)
+    signal.signal(signal.SIGHUP, terminated)
+    try:
+        ports = {"http": pick_port(args.port, old.get("httpPort"), "the site"),
+                 "postgres": pick_port(None, old.get("postgresPort"), "PostgreSQL")}
+        ports["redisSessions"] = pick_port(None, old.get("redisSessionsPort"), "Redis")
+        ports["redisCache"] = pick_port(None, old.get("redisCachePort"), "Redis")
+        if len(set(ports.values())) != 4:
+            raise SiteError("could not find four distinct free ports")
+        url = f"http://127.0.0.1:{ports['http']}"
+        t = time.monotonic()
+        say("== the Moodle release")
+        archive, digest, source = find_release()
+        say(f"   source: {source}")
+        say(f"   {archive.name} SHA-256 {digest} (verified)" if "no MOODLE_RELEASE_SHA256" not in source
+            else f"   {archive.name} SHA-256 {digest}")
+        dirroot = mkdir(STATE / "www") / "moodle"
+        unpack_release(archive, digest, dirroot)
+        t = step("release", t)
+
+        say("== certificates (a local CA; server certificate for localhost and 127.0.0.1)")
+        tls = make_certificates()
+        configure_php(tls)
+        check_php_extensions(tls)
+        t = step("certificates", t)
+
+        db_secret = secret_file("db-secret", DB_USER)
+        admin = secret_file("admin-secret", "admin")
+        say(f"== PostgreSQL {pg_bin().parent.name} with TLS (standing for Aurora) on 127.0.0.1:{ports['postgres']}")
+        start_postgres(ports["postgres"], tls, db_secret["password"])
+        say(f"   TLS login as {DB_USER} (verify-full against the local CA): {pg_tls_check(ports['postgres'], tls, db_secret)}")
+        t = step("postgres", t)
+
+        for name, key in (("redis-sessions", "redisSessions"), ("redis-cache", "redisCache")):
+            say(f"== {name}: Redis with TLS only (standing for Valkey) on 127.0.0.1:{ports[key]}")
+            start_redis(name, ports[key], tls)
+        t = step("redis", t)
+
+        mkdir(STATE / "moodledata", WEB_USER, 0o2770)
+        mkdir(STATE / "localcache", WEB_USER, 0o2770)
+        site = site_config(url, ports["postgres"], args.db_tls, dirroot)
+        say(f"== config.php (bundle/files/config/render-config.php; db_tls {args.db_tls}, database sessions)")
+        render_config(site, STATE / "db-secret.json", None, dirroot, tls)
+        state = {"url": url, "httpPort": ports["http"], "postgresPort": ports["postgres"],
+                 "redisSessionsPort": ports["redisSessions"], "redisCachePort": ports["redisCache"],
+                 "dirroot": str(dirroot), "release": source, "sha256": digest, "options": options}
+        write(STATE / "state.json", json.dumps(state, indent=1) + "\n")
+
+        sock = STATE / "run" / "php-fpm.sock"
+        say(f"== PHP-FPM (bundle/files/config/php-fpm-www.conf, php-moodle.ini) on {sock}")
+        start_php_fpm(tls, sock)
+        say(f"== Apache (bundle/files/config/httpd-moodle.conf) on 127.0.0.1:{ports['http']}")
+        start_apache(dirroot, sock, ports["http"])
+        t = step("web tier", t)
+
+        current = install_state(dirroot, tls)
+        say(f"== install state: {current}")
+        if current == "empty":
+            say("== installing Moodle's database (install-database.php as "
+                f"{WEB_USER}; a few minutes; output in {STATE}/log/install.log)")
+            took = install_moodle(dirroot, tls, site, admin)
+            timings["install"] = took
+            say(f"   Moodle installed in {took:.0f} s")
+            current = install_state(dirroot, tls)
+            say(f"== install state: {current}")
+        elif current != "installed":
+            raise SiteError(f"the database is '{current}', not installable: scripts/local-site down --purge, then up")
+        if current != "installed":
+            raise SiteError(f"install-state.php says '{current}' after the install")
+        t = time.monotonic()
+
+        if not args.no_cache:
+            say(f"== application cache (MUC) on redis-cache 127.0.0.1:{ports['redisCache']}: bundle/files/moodle/configure-muc.php")
+            say("   " + configure_muc(dirroot, tls, ports["redisCache"]))
+        if not args.database_sessions:
+            path = write(STATE / "session.json", json.dumps(session_config(ports["redisSessions"])) + "\n")
+            say("== config.php again with the converger's Redis session settings (TLS, peer verified) "
+                f"on 127.0.0.1:{ports['redisSessions']}")
+            render_config(site, STATE / "db-secret.json", path, dirroot, tls)
+            os.kill(running_pid("php-fpm"), signal.SIGUSR2)  # start.sh's reload: fresh workers
+            time.sleep(1)
+
+        say("== checks")
+        code, body = http_get(ports["http"], "/autopilot-health")
+        say(f"   GET {url}/autopilot-health: {code} {body.strip()}")
+        if (code, body.strip()) != (200, "ok"):
+            raise SiteError(f"the health page answered {code} {body.strip()[:80]} (PHP-FPM's log: {STATE}/log/php-fpm/)")
+        code, body = http_get(ports["http"], "/login/index.php")
+        say(f"   GET {url}/login/index.php: {code}" + (" (the login form)" if 'id="login"' in body else ""))
+        if code != 200:
+            raise SiteError(f"the login page answered {code}, not 200 (logs: {STATE}/log/)")
+        step("checks", t)
+    except BaseException as e:
+        stopped = stop_all(quiet=True)
+        say("   stopped what had started: " + (", ".join(stopped) if stopped else "nothing"))
+        if isinstance(e, SiteError):
+            say(f"error: {e}")
+            return 2
+        if isinstance(e, KeyboardInterrupt):
+            say("error: interrupted")
+            return 130
+        raise
+    timings["total"] = time.monotonic() - t0
+    say("local site up: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    print_site(state)
+    return 0
+
+
+def print_site(state: dict) -> None:
+    print(f"SITE_URL={state['url']}")
+    print(f"# admin login: admin, password in {STATE / 'admin-secret.json'}")
+    print(f"# PostgreSQL 127.0.0.1:{state['postgresPort']} (TLS; user {DB_USER}, secret {STATE / 'db-secret.json'}); "
+          f"Redis TLS 127.0.0.1:{state['redisSessionsPort']} (sessions), 127.0.0.1:{state['redisCachePort']} (cache)")
+
+
+def down(args) -> int:
+    stop_all()
+    if args.purge:
+        shutil.rmtree(STATE, ignore_errors=True)
+        say(f"== removed {STATE}")
+    return 0
+
+
+def status(args) -> int:
+    state = load_state()
+    ports = {"postgres": state.get("postgresPort"), "redis-sessions": state.get("redisSessionsPort"),
+             "redis-cache": state.get("redisCachePort"), "php-fpm": None, "apache": state.get("httpPort")}
+    up_ = 0
+    for name in SERVICES:
+        pid = running_pid(name)
+        up_ += pid is not None
+        where = str(STATE / "run" / "php-fpm.sock") if name == "php-fpm" else \
+            f"127.0.0.1:{ports[name]}" if ports[name] else "-"
+        print(f"{name:15} {'running pid ' + str(pid) if pid else 'stopped':18} {where}")
+    if state and running_pid("apache"):
+        try:
+            code, body = http_get(state["httpPort"], "/autopilot-health", 10)
+            print(f"{'health':15} {code} {body.strip()[:40]:14} {state['url']}/autopilot-health")
+        except OSError as e:
+            print(f"{'health':15} no answer ({e})")
+    if state:
+        print(f"SITE_URL={state['url']}")
+    return 0 if up_ == len(SERVICES) else 1
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="scripts/local-site", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    u = sub.add_parser("up", help="start the site (and install Moodle when the database is empty)")
+    u.add_argument("--port", type=int, help="the site's port on 127.0.0.1 (default: the last one, or a free one)")
+    u.add_argument("--db-tls", default="true", choices=["true", "verify-full"],
+                   help="site configuration db_tls (default true: sslmode=require; libpq then also checks the "
+                        "CA through PGSSLROOTCERT)")
+    u.add_argument("--database-sessions", action="store_true",
+                   help="keep database sessions (install mode) instead of the Redis sessions of production")
+    u.add_argument("--no-cache", action="store_true",
+                   help="leave Moodle's application cache on its default file store (no configure-muc.php)")
+    d = sub.add_parser("down", help="stop everything up started")
+    d.add_argument("--purge", action="store_true", help=f"also delete {STATE} (database, moodledata, release)")
+    sub.add_parser("status", help="what runs")
+    args = p.parse_args()
+    if args.cmd == "status":
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
+    try:
+        return {"up": up, "down": down, "status": status}[args.cmd](args)
+    except SiteError as e:
+        say(f"error: {e}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
