@@ -60,30 +60,65 @@ ensure_venv() {
   export MOTO_SERVER="$ROOT/.venv/bin/moto_server"
 }
 
+# The PHP extensions a real Moodle 4.5 needs, as MODULE:PACKAGE (MODULE as `php -m` names it, the
+# Debian package that provides it): those admin/environment.xml requires (curl, dom/simplexml/xml/
+# xmlreader, gd, intl, mbstring, zip; sodium, openssl and the rest are built into Debian's PHP), soap
+# (optional there), pgsql (the database driver) and redis (its session handler and cache store).
+MOODLE_PHP_EXTENSIONS=(dom:php-xml simplexml:php-xml xmlreader:php-xml mbstring:php-mbstring intl:php-intl
+  gd:php-gd zip:php-zip curl:php-curl soap:php-soap pgsql:php-pgsql redis:php-redis)
+
+# missing_php_packages MODULE:PACKAGE...: prints, one per line and each once, the packages of the
+# modules the CLI PHP lacks (all of them when there is no php yet).
+missing_php_packages() {
+  local modules="" ext pkg packages=()
+  command -v php >/dev/null 2>&1 && modules=$(php -m 2>/dev/null)
+  for ext in "$@"; do
+    pkg=${ext#*:}
+    grep -qix "${ext%%:*}" <<<"$modules" || [[ " ${packages[*]} " == *" $pkg "* ]] || packages+=("$pkg")
+  done
+  [ ${#packages[@]} -eq 0 ] || printf '%s\n' "${packages[@]}"
+}
+
 # Debian packages the tests use: mariadb-server (the InstallDetector's MySQL-family tests start
 # their own server in a temporary directory; the package's service is not used), openssl (a
 # certificate for the TLS tests), and for the deployment bundle's tests php-cli (lints, renders and
 # loads config.php), php-pgsql and php-mysql (ensure-app-user.php against real PostgreSQL and
-# MariaDB), shellcheck, jq, unzip and curl (the bundle's scripts use them on the instances).
+# MariaDB), the PHP extensions of a real Moodle (MOODLE_PHP_EXTENSIONS: InstalledMoodle installs
+# the release and runs the bundle's Moodle scripts on it), redis-server (built with TLS: the
+# application cache tests start their own server with TLS only), shellcheck, jq, unzip and curl (the
+# bundle's scripts use them on the instances).
 ensure_test_packages() {
-  local missing=()
+  local missing=() pkg
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v php >/dev/null 2>&1 || missing+=(php-cli)
-  { command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -qx pgsql; } || missing+=(php-pgsql)
-  { command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -qx mysqli; } || missing+=(php-mysql)
+  while IFS= read -r pkg; do
+    missing+=("$pkg")
+  done < <(missing_php_packages mysqli:php-mysql "${MOODLE_PHP_EXTENSIONS[@]}")
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   command -v jq >/dev/null 2>&1 || missing+=(jq)
   command -v unzip >/dev/null 2>&1 || missing+=(unzip)
   [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "== installing ${missing[*]} (Debian packages)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
-      || die "apt-get install ${missing[*]} failed"
-  else
-    die "missing: ${missing[*]}; install them (e.g. 'sudo apt-get install ${missing[*]}')."
+  apt_install "${missing[@]}"
+}
+
+# apt_install PACKAGE...: installs Debian packages as root, with a progress line and its duration,
+# never starting their services (policy-rc.d exit 101: Debian's invoke-rc.d policy), because the
+# tests and scripts/local-site run private servers of their own; a clear error otherwise.
+apt_install() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    die "missing: $*; install them (e.g. 'sudo apt-get install --no-install-recommends $*')."
   fi
+  local start=$SECONDS policy=/usr/sbin/policy-rc.d created="" rc=0
+  say "== installing $* (Debian packages; their services are not started)"
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 0755 "$policy"; created=1; fi
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null) \
+    || rc=$?
+  if [ -n "$created" ]; then rm -f "$policy"; fi
+  [ $rc -eq 0 ] || die "apt-get install $* failed"
+  say "== packages installed in $(( SECONDS - start )) s"
 }
 
 # Builds and installs the modules when a source is newer than the last build (sam build needs the
@@ -128,34 +163,17 @@ ensure_checkov() {
 # PostgreSQL's server binaries. Only the binaries are used: scripts/local-site starts private
 # instances under .local/site, never the packages' services. PHP is Debian's default (8.2 on 12).
 ensure_site_packages() {
-  local missing=() ext pkg modules=""
-  command -v php >/dev/null 2>&1 && modules=$(php -m 2>/dev/null)
+  local missing=() pkg
   command -v php >/dev/null 2>&1 || missing+=(php-cli)
   [ -x /usr/sbin/apache2 ] || missing+=(apache2)
   ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing+=(php-fpm)
-  for ext in dom:php-xml simplexml:php-xml xmlreader:php-xml mbstring:php-mbstring intl:php-intl \
-      gd:php-gd zip:php-zip curl:php-curl soap:php-soap pgsql:php-pgsql redis:php-redis; do
-    pkg=${ext#*:}
-    grep -qix "${ext%%:*}" <<<"$modules" || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
-  done
+  while IFS= read -r pkg; do
+    missing+=("$pkg")
+  done < <(missing_php_packages "${MOODLE_PHP_EXTENSIONS[@]}")
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    local start=$SECONDS
-    say "== installing ${missing[*]} (Debian packages; their services are not started)"
-    # policy-rc.d exit 101: dpkg's maintainer scripts start no service (Debian's invoke-rc.d policy).
-    local policy=/usr/sbin/policy-rc.d created=""
-    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 0755 "$policy"; created=1; fi
-    local rc=0
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null) || rc=$?
-    if [ -n "$created" ]; then rm -f "$policy"; fi
-    [ $rc -eq 0 ] || die "apt-get install ${missing[*]} failed"
-    say "== packages installed in $(( SECONDS - start )) s"
-  else
-    die "missing: ${missing[*]}; install them (e.g. 'sudo apt-get install --no-install-recommends ${missing[*]}')."
-  fi
+  apt_install "${missing[@]}"
 }

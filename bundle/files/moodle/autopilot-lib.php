@@ -319,7 +319,7 @@ function autopilot_application_mapped_to(array $mappings, string $store): bool {
 
 /**
  * The argument of cache_config_writer::set_mode_mappings() that maps the application mode to
- * $store and keeps the session and request modes exactly as they are. set_mode_mappings()
+ * $store and keeps the session and request modes' stores in their order. set_mode_mappings()
  * replaces all three modes at once, which is why the other two are read back first.
  *
  * @return array<int, string[]> mode => store names

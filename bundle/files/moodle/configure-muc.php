@@ -9,7 +9,8 @@
 // 1. the store instance 'autopilot_application' (plugin redis; configuration from
 //    autopilot_store_configuration()) is added, or edited when its plugin or configuration differs;
 // 2. the APPLICATION mode is mapped to it alone; the SESSION and REQUEST mappings are read first and
-//    written back unchanged (set_mode_mappings() replaces all three modes at once);
+//    written back with the same stores in the same order (set_mode_mappings() replaces all three
+//    modes at once and renumbers their sort from 0: Moodle's default file has -1, order is what counts);
 // 3. that store is purged (see the comment at the purge).
 // Before the first write the store must be usable from here (PHP extension present, server
 // answering); otherwise nothing changes and the exit code is 4, so Moodle never runs on a store it

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.testbed.EmbeddedPostgresExtension;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,38 +18,74 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * scripts/apply-moodle-config.sh, as the stack's SSM document runs it, on a fake instance (fake
- * aws, recording php shim) with a FAKE Moodle dirroot (FakeMoodle: stubs standing in for Moodle's
- * API, since Moodle cannot be downloaded here).
+ * scripts/apply-moodle-config.sh, as the stack's SSM document runs it, on a fake instance
+ * (FakeInstance: a fake aws answering the site configuration, a php shim that records each call)
+ * with a REAL Moodle: the installed Moodle 4.5.6 of InstalledMoodle (reset to the freshly
+ * installed site for each test that uses it; dirroot a symlink to it, as /var/www/moodle is to the
+ * release) and, for the application cache, a real Redis with TLS (TlsRedis, started by the first
+ * test that needs it). The tests that refuse an argument before anything runs need neither.
  */
+@ExtendWith(EmbeddedPostgresExtension.class)
 class ApplyMoodleConfigScriptTest {
+    static TlsRedis redis;
+
+    @TempDir
+    static Path redisDir;
+
     @TempDir
     Path tmp;
 
     FakeInstance instance;
-    FakeMoodle moodle;
+    InstalledMoodle moodle;
+    Path dirroot;
     Path marker;
     Path scratch;
 
     @BeforeEach
     void setUp() throws IOException {
         instance = new FakeInstance(tmp);
-        Path release = tmp.resolve("www/moodle-releases/0123456789abcdef");
-        moodle = new FakeMoodle(release);
-        Path dirroot = tmp.resolve("www/moodle");
-        Files.createSymbolicLink(dirroot, release);
+        dirroot = tmp.resolve("www/moodle");
         ObjectNode site = Bundle.siteConfig(FakeInstance.STACK);
         site.put("dirroot", dirroot.toString());
         instance.putSiteConfig(site);
         marker = tmp.resolve("MARKER");
         scratch = Files.createDirectories(tmp.resolve("scratch"));
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+            redis = null;
+            // No store on a stopped Redis for the next class.
+            InstalledMoodle.restoreIfInstalled();
+        }
+    }
+
+    /** The installed Moodle, freshly installed again, at dirroot (a symlink, as on the instances). */
+    InstalledMoodle realMoodle(EmbeddedPostgres pg) throws IOException {
+        moodle = InstalledMoodle.get(pg);
+        moodle.restore();
+        Files.createDirectories(dirroot.getParent());
+        Files.createSymbolicLink(dirroot, moodle.dirroot);
+        return moodle;
+    }
+
+    static TlsRedis redis() {
+        if (redis == null) {
+            redis = TlsRedis.start(redisDir);
+        }
+        assertThat(redis.cli("FLUSHALL").exit()).isZero();
+        return redis;
     }
 
     Path script() {
@@ -58,8 +96,11 @@ class ApplyMoodleConfigScriptTest {
         Map<String, String> env = new LinkedHashMap<>(instance.env());
         // Where mktemp puts the decoded payload: checked to be empty afterwards.
         env.put("TMPDIR", scratch.toString());
-        // Any readable file stands for the OS's CA bundle (without one, TLS to the cache is refused).
-        env.put("CA_BUNDLE", "/etc/hostname");
+        // The OS's CA bundle: the test CA that signed the Redis server's certificate.
+        env.put("CA_BUNDLE", redis != null ? redis.ca.toString() : "/etc/hostname");
+        if (moodle != null) {
+            env.putAll(moodle.phpEnv());
+        }
         return env;
     }
 
@@ -119,7 +160,6 @@ class ApplyMoodleConfigScriptTest {
         assertThat(r.stderr()).contains("ERROR: ");
         assertThat(tmp.resolve("aws/calls.log")).as("no aws call").doesNotExist();
         assertThat(instance.phpCalls).as("no php").doesNotExist();
-        assertThat(moodle.calls()).isEmpty();
         assertThat(marker).doesNotExist();
         assertThat(tmp.resolve("MARKER")).doesNotExist();
         assertThat(Path.of("/MARKER")).doesNotExist();
@@ -128,11 +168,14 @@ class ApplyMoodleConfigScriptTest {
     }
 
     @Test
-    void appliesSettingsAndApplicationCacheAndPrintsOneJsonLine() throws IOException {
+    void appliesSettingsAndApplicationCacheAndPrintsOneJsonLine(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        TlsRedis cache = redis();
+        long lastLog = moodle.lastConfigLogId();
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("forcelogin", "1");
         settings.put("auth_ldap/host_url", "ldaps://ldap.example.edu");
-        String arg = base64(payload(settings, cache("redis", "cache.example.com", 6379, true)));
+        String arg = base64(payload(settings, cache("redis", "localhost", cache.port, true)));
 
         Bundle.Result r = run(arg);
 
@@ -144,52 +187,69 @@ class ApplyMoodleConfigScriptTest {
         assertThat(r.stdout()).as("no value in Run Command's output").doesNotContain("ldap.example.edu");
         assertThat(result.path("applicationCache").toString()).isEqualTo("{\"changed\":true,\"store\":\"autopilot_application\","
                 + "\"plugin\":\"redis\",\"actions\":[\"added store instance\",\"mapped application mode\",\"purged store\"]}");
-        assertThat(moodle.store(FakeMoodle.STORE).path("configuration").path("server").asText()).isEqualTo("cache.example.com:6379");
-        assertThat(moodle.store(FakeMoodle.STORE).path("configuration").path("encryption").asBoolean()).isTrue();
+        // In Moodle: the settings and their log, the store in Moodle's cache configuration file.
+        assertThat(moodle.config("forcelogin")).isEqualTo("1");
+        assertThat(moodle.pluginConfig("auth_ldap", "host_url")).isEqualTo("ldaps://ldap.example.edu");
+        assertThat(moodle.queryAll("SELECT plugin, name, oldvalue, value FROM mdl_config_log WHERE id > CAST(? AS bigint)"
+                + " ORDER BY id", String.valueOf(lastLog)))
+                .containsExactly("null|forcelogin|0|1", "auth_ldap|host_url|null|ldaps://ldap.example.edu");
+        assertThat(moodle.mucConfigFile()).contains("'server' => 'localhost:" + cache.port + "'")
+                .contains("'encryption' => true").contains("'cafile' => '" + cache.ca + "'");
+        moodle.withMoodle("cache::make('core', 'config')->set('autopilot_probe', 'x');");
+        assertThat(cache.keys("muc_*")).as("Moodle's application cache is in Redis").isNotEmpty();
 
         String log = Bundle.read(instance.log);
-        assertThat(log).contains("applying the Moodle settings and the application cache configuration to "
-                + tmp.resolve("www/moodle"))
+        assertThat(log).contains("applying the Moodle settings and the application cache configuration to " + dirroot)
                 .contains("settings: 2 changed (forcelogin, auth_ldap/host_url), 0 unchanged")
                 .contains("application cache: redis store autopilot_application: added store instance, mapped application mode, purged store")
                 .doesNotContain("ldaps://ldap.example.edu");
         List<String> argv = Bundle.read(instance.phpCalls).lines().filter(l -> l.startsWith("argv: ")).toList();
         assertThat(argv).containsExactly(
-                "argv: " + Bundle.files().resolve("moodle/apply-settings.php") + " --payload=- --dirroot=" + tmp.resolve("www/moodle"),
-                "argv: " + Bundle.files().resolve("moodle/configure-muc.php") + " --payload=- --dirroot=" + tmp.resolve("www/moodle")
-                        + " --cafile=/etc/hostname");
+                "argv: " + Bundle.files().resolve("moodle/apply-settings.php") + " --payload=- --dirroot=" + dirroot,
+                "argv: " + Bundle.files().resolve("moodle/configure-muc.php") + " --payload=- --dirroot=" + dirroot
+                        + " --cafile=" + cache.ca);
         assertThat(scratchLeftovers()).as("the decoded payload is removed").isEmpty();
     }
 
     @Test
-    void aSecondRunReportsNoChange() {
-        String arg = base64(payload(Map.of("forcelogin", "1"), cache("redis", "cache.example.com", 6379, false)));
+    void aSecondRunReportsNoChange(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        TlsRedis cache = redis();
+        String arg = base64(payload(Map.of("forcelogin", "1"), cache("redis", "localhost", cache.port, true)));
         result(run(arg));
-        moodle.forgetCalls();
+        long logCount = moodle.configLogCount();
+        String muc = moodle.mucConfigFile();
 
         JsonNode again = result(run(arg));
 
         assertThat(again.toString()).isEqualTo("{\"settings\":{\"changed\":[],\"unchanged\":1},\"applicationCache\":"
                 + "{\"changed\":false,\"store\":\"autopilot_application\",\"plugin\":\"redis\",\"actions\":[]}}");
-        assertThat(moodle.writes()).isEmpty();
+        assertThat(moodle.configLogCount()).isEqualTo(logCount);
+        assertThat(moodle.mucConfigFile()).isEqualTo(muc);
         assertThat(Bundle.read(instance.log)).contains("settings: 0 changed, 1 unchanged")
                 .contains("application cache: redis store autopilot_application: unchanged");
     }
 
     @Test
-    void withoutApplicationCacheItIsNull() {
+    void withoutApplicationCacheItIsNull(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        String muc = moodle.mucConfigFile();
+
         JsonNode result = result(run(base64(payload(Map.of("forcelogin", "1"), null))));
 
         assertThat(result.path("applicationCache").isNull()).isTrue();
         assertThat(result.has("applicationCache")).isTrue();
-        assertThat(moodle.modeMappings()).first().isEqualTo("1:default_application:0");
+        assertThat(moodle.config("forcelogin")).isEqualTo("1");
+        assertThat(moodle.mucConfigFile()).isEqualTo(muc);
+        assertThat(Bundle.read(instance.log)).contains("application cache: not configured by the stack (left as it is)");
     }
 
     @Test
-    void hostileValuesNeverReachAShellAndAreStoredByteForByte() {
+    void hostileValuesNeverReachAShellAndAreStoredByteForByte(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
         String value = hostile();
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("sitename", value);
+        settings.put("supportname", value);
         settings.put("auth_ldap/contexts", value);
 
         JsonNode result = result(run(base64(payload(settings, null))));
@@ -197,25 +257,25 @@ class ApplyMoodleConfigScriptTest {
         assertThat(marker).doesNotExist();
         assertThat(tmp.resolve("MARKER")).doesNotExist();
         assertThat(Path.of("/MARKER")).doesNotExist();
-        assertThat(result.path("settings").path("changed").get(0).path("name").asText()).isEqualTo("sitename");
-        assertThat(moodle.setting("core", "sitename").asText()).isEqualTo(value);
-        assertThat(moodle.setting("auth_ldap", "contexts").asText()).isEqualTo(value);
+        assertThat(result.path("settings").path("changed").get(0).path("name").asText()).isEqualTo("supportname");
+        assertThat(moodle.config("supportname")).isEqualTo(value);
+        assertThat(moodle.pluginConfig("auth_ldap", "contexts")).isEqualTo(value);
         assertThat(instance.traces()).as("aws calls, php argv and environment, the log file").doesNotContain("漢")
                 .doesNotContain("touch");
     }
 
     @Test
-    void aBadPayloadIsRefusedByPhpBeforeAnyChange() {
+    void aBadPayloadIsRefusedByPhpBeforeAnyChange(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        long logCount = moodle.configLogCount();
         String notJson = Base64.getEncoder().encodeToString("{not json".getBytes(StandardCharsets.UTF_8));
         Bundle.Result r = run(notJson);
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.stderr()).contains("apply-settings: the payload is not valid JSON");
-        assertThat(moodle.writes()).isEmpty();
 
         Bundle.Result badName = run(base64(payload(Map.of("forcelogin", "1", "Bad Name", "x"), null)));
         assertThat(badName.exit()).isEqualTo(2);
         assertThat(badName.stdout()).isEmpty();
-        assertThat(moodle.writes()).isEmpty();
 
         // A secret: refused by name, the reason on the last line ("REFUSED: ..."), which the converger
         // records; the value appears nowhere.
@@ -224,34 +284,42 @@ class ApplyMoodleConfigScriptTest {
         assertThat(secret.stderr().strip().lines().reduce((x, y) -> y).orElseThrow())
                 .contains("REFUSED: apply-settings: Moodle setting 'smtppass' is a secret");
         assertThat(secret.all() + Bundle.read(instance.log)).doesNotContain("hunter2");
-        assertThat(moodle.writes()).isEmpty();
+
+        assertThat(moodle.config("forcelogin")).isEqualTo("0");
+        assertThat(moodle.config("smtppass")).isEmpty();
+        assertThat(moodle.configLogCount()).isEqualTo(logCount);
     }
 
     @Test
-    void theExitCodeSaysWhyMoodleWasNotChanged() {
-        moodle.edit(s -> s.put("installed", false));
+    void theExitCodeSaysWhyMoodleWasNotChanged(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        moodle.pointAtAnEmptyDatabase();
         Bundle.Result r = run(base64(payload(Map.of("forcelogin", "1"), null)));
-        assertThat(r.exit()).isEqualTo(3);
+        assertThat(r.exit()).as(r.all()).isEqualTo(3);
         assertThat(r.stderr()).contains("Moodle is not installed yet").contains("settings failed (exit 3)");
 
-        moodle.edit(s -> s.put("installed", true).put("ready", false));
-        Bundle.Result unreachable = run(base64(payload(Map.of(), cache("redis", "cache.example.com", 6379, false))));
-        assertThat(unreachable.exit()).isEqualTo(4);
+        moodle.restore();
+        String muc = moodle.mucConfigFile();
+        Bundle.Result unreachable = run(base64(payload(Map.of(), cache("redis", "localhost", HealthPageTest.freePort(), false))));
+        assertThat(unreachable.exit()).as(unreachable.all()).isEqualTo(4);
         assertThat(unreachable.stderr()).contains("the redis server does not answer");
         assertThat(unreachable.stdout()).isEmpty();
+        assertThat(moodle.mucConfigFile()).isEqualTo(muc);
     }
 
     @Test
-    void anUnreadableSiteConfigurationFallsBackToTheDefaultDirroot() {
+    void anUnreadableSiteConfigurationFallsBackToTheDefaultDirroot(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
         instance.denyParameter("/Moodle/" + FakeInstance.STACK + "/Site/Config");
         Map<String, String> env = env();
-        env.put("DEFAULT_DIRROOT", tmp.resolve("www/moodle").toString());
+        env.put("DEFAULT_DIRROOT", dirroot.toString());
 
         Bundle.Result r = Bundle.run(List.of("bash", script().toString(), base64(payload(Map.of("forcelogin", "1"), null))),
                 env, null, tmp);
 
         assertThat(result(r).path("settings").path("changed")).hasSize(1);
         assertThat(r.stderr()).contains("WARNING: cannot read the site configuration").contains("AccessDeniedException");
+        assertThat(moodle.config("forcelogin")).isEqualTo("1");
     }
 
     @Test

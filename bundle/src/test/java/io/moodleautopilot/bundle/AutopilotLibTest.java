@@ -19,6 +19,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {"error": message} for the input it refuses.
  */
 class AutopilotLibTest {
+    /** The one store instance the scripts own in Moodle's cache configuration (AUTOPILOT_STORE_NAME). */
+    static final String STORE = "autopilot_application";
+
     /** Values that must reach Moodle byte for byte: quotes, backslash, command substitution, newline, PHP tag, non-ASCII. */
     static final List<String> HOSTILE = List.of("it's", "say \"hi\"", "C:\\path\\", "$(touch /tmp/autopilot-pwned)",
             "`id`", "line1\nline2\r\n", "?><?php echo 1; ?>", "é", "漢字", "${HOME} $$ %s %n {{ Payload }}", "", " ",
@@ -257,7 +260,7 @@ class AutopilotLibTest {
 
     static Map<String, Object> existing(String plugin, Object configuration) {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("name", FakeMoodle.STORE);
+        s.put("name", STORE);
         s.put("plugin", plugin);
         s.put("configuration", configuration);
         s.put("class", "cachestore_" + plugin);
@@ -310,22 +313,22 @@ class AutopilotLibTest {
         // As cache_config::load() returns them: highest sort first.
         List<Object> current = List.of(mapping("default_application", 1, 0), mapping("redis_sessions", 2, 1),
                 mapping("default_session", 2, 0), mapping("default_request", 4, 0));
-        JsonNode m = ok("autopilot_mode_mappings", current, FakeMoodle.STORE);
+        JsonNode m = ok("autopilot_mode_mappings", current, STORE);
         assertThat(m.toString()).isEqualTo("{\"1\":[\"autopilot_application\"],\"2\":[\"default_session\",\"redis_sessions\"],"
                 + "\"4\":[\"default_request\"]}");
     }
 
     @Test
     void theApplicationModeIsMappedOnlyWhenItsOnlyStoreIsOurs() {
-        assertThat(ok("autopilot_application_mapped_to", List.of(mapping(FakeMoodle.STORE, 1, 0),
-                mapping("default_session", 2, 0)), FakeMoodle.STORE).asBoolean()).isTrue();
-        assertThat(ok("autopilot_application_mapped_to", List.of(mapping("default_application", 1, 0)), FakeMoodle.STORE)
+        assertThat(ok("autopilot_application_mapped_to", List.of(mapping(STORE, 1, 0),
+                mapping("default_session", 2, 0)), STORE).asBoolean()).isTrue();
+        assertThat(ok("autopilot_application_mapped_to", List.of(mapping("default_application", 1, 0)), STORE)
                 .asBoolean()).isFalse();
-        assertThat(ok("autopilot_application_mapped_to", List.of(mapping(FakeMoodle.STORE, 1, 1),
-                mapping("default_application", 1, 0)), FakeMoodle.STORE).asBoolean()).isFalse();
-        assertThat(ok("autopilot_application_mapped_to", List.of(mapping(FakeMoodle.STORE, 2, 0)), FakeMoodle.STORE)
+        assertThat(ok("autopilot_application_mapped_to", List.of(mapping(STORE, 1, 1),
+                mapping("default_application", 1, 0)), STORE).asBoolean()).isFalse();
+        assertThat(ok("autopilot_application_mapped_to", List.of(mapping(STORE, 2, 0)), STORE)
                 .asBoolean()).as("mapped for sessions only").isFalse();
-        assertThat(ok("autopilot_application_mapped_to", List.of(), FakeMoodle.STORE).asBoolean()).isFalse();
+        assertThat(ok("autopilot_application_mapped_to", List.of(), STORE).asBoolean()).isFalse();
     }
 
     @Test
@@ -336,5 +339,17 @@ class AutopilotLibTest {
         assertThat(ok("autopilot_setting_differs", "1", "1 ").asBoolean()).isTrue();
         assertThat(ok("autopilot_setting_differs", "0", "").asBoolean()).isTrue();
         assertThat(ok("autopilot_setting_differs", "é", "e\u0301").asBoolean()).as("no Unicode normalisation").isTrue();
+    }
+
+    @Test
+    void everyMoodleScriptParsesAndIsACliScript() {
+        for (String script : List.of("apply-settings.php", "configure-muc.php", "autopilot-lib.php")) {
+            Bundle.Result r = Bundle.run(command(Bundle.php(), "-l", Bundle.files().resolve("moodle/" + script).toString()));
+            assertThat(r.exit()).as("php -l %s: %s", script, r.all()).isZero();
+        }
+        for (String script : List.of("apply-settings.php", "configure-muc.php")) {
+            assertThat(Bundle.read(Bundle.files().resolve("moodle/" + script))).contains("define('CLI_SCRIPT', true);")
+                    .doesNotContain("eval(").doesNotContain("$DB->execute").doesNotContain("$DB->set_field");
+        }
     }
 }
