@@ -11,7 +11,8 @@
 // admin/cli scripts). A second run with the same payload changes nothing.
 //
 // Output, one JSON line on standard output:
-//   {"changed": [{"name": ..., "plugin": null|"..."}], "unchanged": N}
+//   {"changed": [{"name": ..., "plugin": null|"..."}], "unchanged": N[, "callbacks": ["plugin/name", ...]]}
+// ("callbacks" when something changed: the settings whose admin-page update callback then ran.)
 // Names only: this line travels in Run Command's output and into the stack's status record, so no
 // value (old or new) is printed; Moodle's own config log keeps them, where an admin sees them.
 // Exit codes: 0 done; 2 bad payload or a setting that config.php forces (nothing changed);
@@ -84,6 +85,40 @@ function autopilot_apply_settings(array $settings): array {
     return ['changed' => $changed, 'unchanged' => $unchanged];
 }
 
+/**
+ * Runs what saving the settings on their admin pages runs after the write: each changed setting's
+ * updated callback (admin_setting::post_write_settings(); e.g. theme_boost/brandcolor resets the theme
+ * caches through theme_reset_all_caches(), which set_config() alone never does). The settings are
+ * found in Moodle's admin tree as admin_write_settings() finds them (admin_find_write_settings(),
+ * full names s_<plugin>_<name>); the tree shows its settings pages to a site admin only, so the
+ * callbacks run as the main admin, after the config log has recorded the changes as "CLI or install".
+ *
+ * @param array<int, array{name: string, plugin: ?string}> $changed
+ * @return string[] the settings ("name" or "plugin/name") whose callback ran
+ */
+function autopilot_run_update_callbacks(array $changed): array {
+    global $CFG;
+    require_once($CFG->libdir . '/adminlib.php');
+    $admin = get_admin();
+    if ($admin) {
+        \core\session\manager::set_user($admin);
+    }
+    $wanted = [];
+    foreach ($changed as $c) {
+        $wanted['s_' . ($c['plugin'] ?? '') . '_' . $c['name']] = $c['plugin'] === null ? $c['name'] : "{$c['plugin']}/{$c['name']}";
+    }
+    $ran = [];
+    foreach (admin_find_write_settings(admin_get_root(true, true), $wanted) as $fullname => $setting) {
+        $callback = $setting->updatedcallback;
+        if (!empty($callback) && is_callable($callback)) {
+            $callback($fullname);
+            $ran[] = $wanted[$fullname];
+        }
+    }
+    sort($ran);
+    return $ran;
+}
+
 if (isset($_SERVER['REMOTE_ADDR'])) {
     exit(AUTOPILOT_EXIT_BAD_INPUT);
 }
@@ -109,5 +144,14 @@ try {
     $autopilotresult = autopilot_apply_settings($autopilotpayload['settings']);
 } catch (Throwable $e) {
     autopilot_fail(AUTOPILOT_SCRIPT, 'Moodle failed before any change: ' . get_class($e) . ': ' . $e->getMessage(), 1);
+}
+if ($autopilotresult['changed']) {
+    try {
+        $autopilotresult['callbacks'] = autopilot_run_update_callbacks($autopilotresult['changed']);
+    } catch (Throwable $e) {
+        // The values are stored and logged; what a callback refreshes (theme caches, ...) is not.
+        autopilot_fail(AUTOPILOT_SCRIPT, count($autopilotresult['changed']) . ' setting(s) changed, but their update'
+            . ' callbacks failed: ' . get_class($e) . ': ' . $e->getMessage(), 1);
+    }
 }
 autopilot_emit($autopilotresult);

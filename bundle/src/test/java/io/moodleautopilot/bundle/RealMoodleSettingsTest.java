@@ -130,6 +130,25 @@ class RealMoodleSettingsTest {
                 .isEqualTo("[\"1\",\"ldaps://ldap.example.edu\",\"2\"]");
     }
 
+    /**
+     * A setting whose admin page runs an update callback (theme_boost/brandcolor resets the theme
+     * caches): set_config() alone stored the colour but the site kept serving the old CSS until
+     * someone purged caches. The callback runs as on the admin page; the log still says "CLI or install".
+     */
+    @Test
+    void aSettingsUpdateCallbackRunsAsOnItsAdminPage() {
+        String themerev = moodle.config("themerev");
+        long lastLog = moodle.lastConfigLogId();
+
+        JsonNode result = resultLine(applySettings(settings("theme_boost/brandcolor", "#0f6cbf", "forcelogin", "1")));
+
+        assertThat(result.path("callbacks").toString()).isEqualTo("[\"theme_boost/brandcolor\"]");
+        assertThat(moodle.pluginConfig("theme_boost", "brandcolor")).isEqualTo("#0f6cbf");
+        assertThat(Long.parseLong(moodle.config("themerev"))).as("theme_reset_all_caches() ran")
+                .isGreaterThan(Long.parseLong(themerev));
+        assertThat(logRowsAfter(lastLog)).contains("0|theme_boost|brandcolor||#0f6cbf", "0|null|forcelogin|0|1");
+    }
+
     @Test
     void aSecondRunChangesNothing() {
         Map<String, String> s = settings("forcelogin", "1", "auth_ldap/host_url", "ldaps://x", "enrol_manual/expirynotify", "");
