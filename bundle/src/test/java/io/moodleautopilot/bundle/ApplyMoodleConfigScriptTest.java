@@ -183,7 +183,7 @@ class ApplyMoodleConfigScriptTest {
         assertThat(r.stdout().lines().count()).as("stdout is the result line alone").isEqualTo(1);
         assertThat(result.path("settings").toString()).isEqualTo("{\"changed\":["
                 + "{\"name\":\"forcelogin\",\"plugin\":null},{\"name\":\"host_url\",\"plugin\":\"auth_ldap\"}"
-                + "],\"unchanged\":0}");
+                + "],\"unchanged\":0,\"callbacks\":[]}");
         assertThat(r.stdout()).as("no value in Run Command's output").doesNotContain("ldap.example.edu");
         assertThat(result.path("applicationCache").toString()).isEqualTo("{\"changed\":true,\"store\":\"autopilot_application\","
                 + "\"plugin\":\"redis\",\"actions\":[\"added store instance\",\"mapped application mode\",\"purged store\"]}");
