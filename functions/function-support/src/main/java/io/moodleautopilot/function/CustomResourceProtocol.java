@@ -55,8 +55,7 @@ public final class CustomResourceProtocol {
         void failed(String requestType, String reason);
 
         /** Counts a request refused before any work (its ResponseURL); nothing was answered. */
-        default void refused(String reason) {
-        }
+        void refused(String reason);
     }
 
     /**

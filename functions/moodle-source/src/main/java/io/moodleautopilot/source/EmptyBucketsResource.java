@@ -131,6 +131,12 @@ final class EmptyBucketsResource implements CustomResourceProtocol.Resource {
         telemetry.count(namespace, stack, requestType.equals("Delete") ? "BucketsNotEmptied" : "InvalidRequest");
     }
 
+    @Override
+    public void refused(String reason) {
+        // Counted as every event this function refuses.
+        telemetry.count(namespace, stack, "RejectedEvent");
+    }
+
     /** BucketNames as CloudFormation sends a list property: a JSON array of strings. */
     static List<String> bucketNames(CustomResourceRequest request) {
         String raw = request.property("BucketNames");

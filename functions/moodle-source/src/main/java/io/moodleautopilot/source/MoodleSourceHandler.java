@@ -7,7 +7,6 @@ import io.moodleautopilot.core.aws.AwsClients;
 import io.moodleautopilot.core.aws.S3SourceStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.release.BundleFiles;
-import io.moodleautopilot.core.release.Deadline;
 import io.moodleautopilot.core.release.HttpReleaseDownloader;
 import io.moodleautopilot.core.release.MoodleSourceService;
 import io.moodleautopilot.core.release.SourceSettings;
@@ -76,8 +75,8 @@ public class MoodleSourceHandler extends JsonEventHandler {
         MDC.put("requestType", request.requestType());
         if (EmptyBucketsResource.TYPE.equals(request.resourceType())) {
             // The same function serves the stack's second custom resource (it has the S3 client).
-            return protocol.handle(request, context, countingRefusals(
-                    new EmptyBucketsResource(new BucketEmptier(clients.s3()), telemetry, stack(), namespace())));
+            return protocol.handle(request, context,
+                    new EmptyBucketsResource(new BucketEmptier(clients.s3()), telemetry, stack(), namespace()));
         }
         SourceSettings settings;
         try {
@@ -90,38 +89,7 @@ public class MoodleSourceHandler extends JsonEventHandler {
         MoodleSourceService service = new MoodleSourceService(
                 new S3SourceStore(clients.s3(), settings.bucket(), settings.objectKey()),
                 new HttpReleaseDownloader(), new ZipSourcePackager(), bundle, workRoot);
-        return protocol.handle(request, context,
-                countingRefusals(new SourceResource(service, telemetry, settings, namespace())));
-    }
-
-    /** A request refused for its ResponseURL counts as a rejected event, as every event this function refuses. */
-    private CustomResourceProtocol.Resource countingRefusals(CustomResourceProtocol.Resource resource) {
-        return new CustomResourceProtocol.Resource() {
-            @Override
-            public String physicalId() {
-                return resource.physicalId();
-            }
-
-            @Override
-            public CustomResourceProtocol.Answer apply(CustomResourceRequest request, Deadline deadline) {
-                return resource.apply(request, deadline);
-            }
-
-            @Override
-            public CustomResourceProtocol.Answer delete(CustomResourceRequest request, Deadline deadline) {
-                return resource.delete(request, deadline);
-            }
-
-            @Override
-            public void failed(String requestType, String reason) {
-                resource.failed(requestType, reason);
-            }
-
-            @Override
-            public void refused(String reason) {
-                telemetry.count(namespace(), stack(), "RejectedEvent");
-            }
-        };
+        return protocol.handle(request, context, new SourceResource(service, telemetry, settings, namespace()));
     }
 
     private static Optional<CustomResourceRequest> parse(byte[] payload) {

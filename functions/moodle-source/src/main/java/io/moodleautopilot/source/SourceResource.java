@@ -98,6 +98,12 @@ final class SourceResource implements CustomResourceProtocol.Resource {
     }
 
     @Override
+    public void refused(String reason) {
+        // Counted as every event this function refuses.
+        telemetry.count(namespace, settings.stack(), "RejectedEvent");
+    }
+
+    @Override
     public void failed(String requestType, String reason) {
         telemetry.count(namespace, settings.stack(),
                 requestType.equals("Delete") ? "SourceCleanupIncomplete" : "SourceFailed");
