@@ -156,6 +156,12 @@ ensure_checkov() {
   CHECKOV="$ROOT/.venv-checkov/bin/checkov"
 }
 
+# The AWS CLI the instance scripts call (bundle/files/scripts/lib.sh `awscli`), in .venv-awscli.
+ensure_awscli() {
+  prepare_venv "$ROOT/.venv-awscli" "$ROOT/requirements-awscli.txt" "$ROOT/requirements-awscli-lock.txt" aws
+  AWS_CLI_BIN="$ROOT/.venv-awscli/bin"
+}
+
 # Debian packages the local site (scripts/local-site) runs: apache2 (event MPM, proxy_fcgi),
 # PHP-FPM and the PHP extensions Moodle 4.5's environment check requires (admin/environment.xml:
 # curl, dom/simplexml/xml/xmlreader, gd, intl, mbstring, zip, sodium, openssl, ...; soap optional)
@@ -174,6 +180,7 @@ ensure_site_packages() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v jq >/dev/null 2>&1 || missing+=(jq)
   [ ${#missing[@]} -eq 0 ] && return 0
   apt_install "${missing[@]}"
 }

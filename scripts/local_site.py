@@ -45,7 +45,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".local" / "site"
+# AUTOPILOT_SITE_DIR: another site beside the default one (the site benchmark runs its own).
+STATE = Path(os.environ["AUTOPILOT_SITE_DIR"]).resolve() if os.environ.get("AUTOPILOT_SITE_DIR") else ROOT / ".local" / "site"
 BUNDLE = ROOT / "bundle" / "files"
 SHARED_MOODLE = ROOT.parent / "shared" / "moodle"
 CACHE = Path.home() / ".cache" / "moodle-autopilot"
@@ -295,6 +296,33 @@ def check(path: Path, expected: str, source: str) -> str:
     return actual
 
 
+def version_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", path.name))
+
+
+def cached_release(version: str) -> Path | None:
+    """The cached archive of `version`, else the newest one cached (each with its .sha256)."""
+    found = [p for p in CACHE.glob("moodle-*.tgz") if (CACHE / f"{p.name}.sha256").is_file()]
+    exact = [p for p in found if p.name == f"moodle-{version}.tgz"]
+    return (exact or sorted(found, key=version_key) or [None])[-1]
+
+
+def remember(path: Path, digest: str) -> None:
+    """Keeps a verified copy in the cache, so that a clone that has no ../shared/moodle beside it
+    (a CI checkout on the same machine, say) finds the release without a download."""
+    target = CACHE / path.name
+    if target.is_file() and (CACHE / f"{path.name}.sha256").is_file() \
+            and (CACHE / f"{path.name}.sha256").read_text().split()[0] == digest:
+        return
+    mkdir(CACHE)
+    part = target.with_suffix(".part")
+    shutil.copyfile(path, part)
+    check(part, digest, "the copy just made")
+    os.replace(part, target)
+    (CACHE / f"{path.name}.sha256").write_text(f"{digest}  {path.name}\n")
+    say(f"   kept a copy in {target}")
+
+
 def find_release() -> tuple[Path, str, str]:
     """(archive, sha256, which source) in the order: $MOODLE_RELEASE_TGZ, ../shared/moodle,
     ~/.cache/moodle-autopilot, download.moodle.org. Every archive is checked against a SHA-256."""
@@ -312,12 +340,15 @@ def find_release() -> tuple[Path, str, str]:
         sums = sums_file(SHARED_MOODLE / "SHA256SUMS") if (SHARED_MOODLE / "SHA256SUMS").is_file() else {}
         if path.name not in sums:
             raise SiteError(f"{SHARED_MOODLE}/SHA256SUMS has no checksum for {path.name}")
-        return path, check(path, sums[path.name], f"{SHARED_MOODLE}/SHA256SUMS"), f"shared copy {path}"
+        digest = check(path, sums[path.name], f"{SHARED_MOODLE}/SHA256SUMS")
+        remember(path, digest)
+        return path, digest, f"shared copy {path}"
     version = template_moodle_version()
-    cached = CACHE / f"moodle-{version}.tgz"
-    if cached.is_file() and (CACHE / f"{cached.name}.sha256").is_file():
+    cached = cached_release(version)
+    if cached:
         want = (CACHE / f"{cached.name}.sha256").read_text().split()[0]
-        return cached, check(cached, want, f"{cached}.sha256"), f"cache {cached}"
+        return cached, check(cached, want, f"{cached}.sha256"), f"cache {cached}" + (
+            "" if cached.name == f"moodle-{version}.tgz" else f" (template.yaml's MoodleVersion {version} is not cached)")
     url = release_url(version)
     say(f"== downloading Moodle {version} (template.yaml MoodleVersion) from {url}")
     # The checksum: MOODLE_RELEASE_SHA256, else the .sha256 file download.moodle.org publishes
@@ -354,6 +385,14 @@ def find_release() -> tuple[Path, str, str]:
     return cached, want, f"download {url} (cached in {cached})"
 
 
+def layout(root: Path) -> str | None:
+    """lib.sh's moodle_layout: "public" (Moodle 5.1 and later: the web code under public/),
+    "classic" (version.php at the top), or None (no Moodle release here)."""
+    if (root / "public" / "version.php").is_file() and (root / "public" / "lib" / "setup.php").is_file():
+        return "public"
+    return "classic" if (root / "version.php").is_file() else None
+
+
 def unpack_release(archive: Path, digest: str, dirroot: Path) -> None:
     """install-release.sh's unpack: moodle/ (or the archive's root) into dirroot, root:web group,
     u=rwX,g=rX,o=, with the .autopilot-release marker; an unpacked release with the same SHA-256 is reused."""
@@ -366,10 +405,10 @@ def unpack_release(archive: Path, digest: str, dirroot: Path) -> None:
     shutil.rmtree(dirroot, ignore_errors=True)
     mkdir(staging)
     run(["tar", "-xzf", str(archive), "-C", str(staging), "--no-same-owner"], f"unpacking {archive.name}")
-    root = staging / "moodle" if (staging / "moodle" / "version.php").is_file() else staging
-    if not (root / "version.php").is_file():
+    root = staging / "moodle" if layout(staging / "moodle") else staging
+    if not layout(root):
         shutil.rmtree(staging, ignore_errors=True)
-        raise SiteError(f"{archive.name} has no version.php (neither at its root nor under moodle/)")
+        raise SiteError(f"{archive.name} has no version.php (neither at its root nor under moodle/, nor under public/ there)")
     if IS_ROOT:
         run(["chown", "-R", f"root:{WEB_USER}", str(root)], "chown of the release")
     run(["chmod", "-R", "u=rwX,g=rX,o=", str(root)], "chmod of the release")
@@ -551,14 +590,19 @@ def start_php_fpm(tls: Path, sock: Path) -> None:
 
 def vhost(dirroot: Path, sock: Path, port: int) -> str:
     conf = (BUNDLE / "config" / "httpd-moodle.conf").read_text()
-    # bootstrap.sh's substitutions: sed -e "s#/var/www/moodle#$DIRROOT#g" -e "s#@HEALTH_PAGE@#...health.php#"
-    conf = conf.replace("/var/www/moodle", str(dirroot)).replace("@HEALTH_PAGE@", str(BUNDLE / "config" / "health.php"))
+    # bootstrap.sh's substitutions (lib.sh, render_vhost): @DOCUMENT_ROOT@ is the release's document
+    # root, dirroot/public for Moodle 5.1 and later (layout()), else dirroot; @HEALTH_PAGE@ is the
+    # bundle's health.php.
+    docroot = dirroot / "public" if layout(dirroot) == "public" else dirroot
+    conf = conf.replace("@DOCUMENT_ROOT@", str(docroot))
+    conf = conf.replace("@HEALTH_PAGE@", str(BUNDLE / "config" / "health.php"))
     # Local only: PHP-FPM's socket, the listen address, and the loopback as the load balancer's
     # node for the health page (the vhost admits only the VPC's private ranges).
     conf = conf.replace("proxy:unix:/run/php-fpm/www.sock|", f"proxy:unix:{sock}|")
     conf = conf.replace("<VirtualHost *:80>", f"<VirtualHost 127.0.0.1:{port}>")
     conf, n = re.subn(r"(<Location /autopilot-health>\s*\n\s*Require ip [^\n]*)", r"\1 127.0.0.1", conf)
-    for needle, what in ((str(dirroot), "dirroot"), (str(sock), "the PHP-FPM socket"), (f"127.0.0.1:{port}>", "the port")):
+    for needle, what in ((f"DocumentRoot {docroot}\n", "the document root"), (str(sock), "the PHP-FPM socket"),
+                         (f"127.0.0.1:{port}>", "the port")):
         if needle not in conf:
             raise SiteError(f"bundle/files/config/httpd-moodle.conf changed: {what} could not be substituted")
     if n != 1:
@@ -620,7 +664,8 @@ def site_config(url: str, pg_port: int, db_tls: str, dirroot: Path) -> dict:
 def render_config(site: dict, secret_path: Path, session_path: Path | None, dirroot: Path, tls: Path) -> None:
     """render-config.sh's steps: render from stdin, php -l, 0640 root:web group, atomic rename."""
     site_path = write(STATE / "site.json", json.dumps(site, indent=1) + "\n")
-    argv = ["php", str(BUNDLE / "config" / "render-config.php"), f"--site={site_path}"]
+    argv = ["php", str(BUNDLE / "config" / "render-config.php"), f"--site={site_path}",
+            f"--layout={layout(dirroot) or 'classic'}"]
     if session_path:
         argv.append(f"--session={session_path}")
     rendered = run(argv, "render-config.php", input=secret_path.read_text(), env=php_env(tls))
@@ -784,7 +829,8 @@ def up(args) -> int:
         render_config(site, STATE / "db-secret.json", None, dirroot, tls)
         state = {"url": url, "httpPort": ports["http"], "postgresPort": ports["postgres"],
                  "redisSessionsPort": ports["redisSessions"], "redisCachePort": ports["redisCache"],
-                 "dirroot": str(dirroot), "release": source, "sha256": digest, "options": options}
+                 "dirroot": str(dirroot), "release": source, "sha256": digest, "options": options,
+                 "site": site, "ca": str(tls / "ca.crt"), "dbSecret": str(STATE / "db-secret.json")}
         write(STATE / "state.json", json.dumps(state, indent=1) + "\n")
 
         sock = STATE / "run" / "php-fpm.sock"
@@ -796,6 +842,11 @@ def up(args) -> int:
 
         current = install_state(dirroot, tls)
         say(f"== install state: {current}")
+        if current == "empty" and args.no_install:
+            say("== left for the install to come (--no-install): the web tier serves an empty database")
+            check_health(ports["http"], url)
+            step("checks", t)
+            raise Installing()
         if current == "empty":
             say("== installing Moodle's database (install-database.php as "
                 f"{WEB_USER}; a few minutes; output in {STATE}/log/install.log)")
@@ -822,15 +873,14 @@ def up(args) -> int:
             time.sleep(1)
 
         say("== checks")
-        code, body = http_get(ports["http"], "/autopilot-health")
-        say(f"   GET {url}/autopilot-health: {code} {body.strip()}")
-        if (code, body.strip()) != (200, "ok"):
-            raise SiteError(f"the health page answered {code} {body.strip()[:80]} (PHP-FPM's log: {STATE}/log/php-fpm/)")
+        check_health(ports["http"], url)
         code, body = http_get(ports["http"], "/login/index.php")
         say(f"   GET {url}/login/index.php: {code}" + (" (the login form)" if 'id="login"' in body else ""))
         if code != 200:
             raise SiteError(f"the login page answered {code}, not 200 (logs: {STATE}/log/)")
         step("checks", t)
+    except Installing:
+        pass
     except BaseException as e:
         stopped = stop_all(quiet=True)
         say("   stopped what had started: " + (", ".join(stopped) if stopped else "nothing"))
@@ -847,6 +897,135 @@ def up(args) -> int:
     return 0
 
 
+class Installing(Exception):
+    """`up --no-install` stops before the install: not a failure, nothing is stopped."""
+
+
+def check_health(port: int, url: str) -> None:
+    code, body = http_get(port, "/autopilot-health")
+    say(f"   GET {url}/autopilot-health: {code} {body.strip()}")
+    if (code, body.strip()) != (200, "ok"):
+        raise SiteError(f"the health page answered {code} {body.strip()[:80]} (PHP-FPM's log: {STATE}/log/php-fpm/)")
+
+
+def install(args) -> int:
+    """The Unattended install on a site that `up --no-install` left empty (what the bootstrap does on
+    the first instance): install-database.php, then install-state.php must say installed."""
+    state = load_state()
+    if not state or not running_pid("php-fpm"):
+        raise SiteError("the local site is not up: scripts/local-site up --no-install first")
+    tls, dirroot = STATE / "tls", Path(state["dirroot"])
+    current = install_state(dirroot, tls)
+    if current != "empty":
+        raise SiteError(f"the database is '{current}', not empty: nothing to install")
+    say(f"== installing Moodle's database (install-database.php as {WEB_USER}; output in {STATE}/log/install.log)")
+    took = install_moodle(dirroot, tls, state["site"], json.loads((STATE / "admin-secret.json").read_text()))
+    current = install_state(dirroot, tls)
+    say(f"   installer exited after {took:.1f} s; install state: {current}")
+    print(json.dumps({"installSeconds": round(took, 1), "state": current}))
+    return 0 if current == "installed" else 1
+
+
+# What the instance has at /opt/moodle-autopilot/bundle is bundle/files here.
+INSTANCE_BUNDLE = "/opt/moodle-autopilot/bundle"
+
+SYSTEMCTL_SHIM = """#!/usr/bin/env bash
+# scripts/local_site.py: systemctl for the bundle's start.sh on the local site, whose PHP-FPM and
+# Apache are private processes, not systemd units. reload = start.sh's reload (PHP-FPM: SIGUSR2,
+# fresh workers; Apache: SIGUSR1, graceful); a stopped service is not started from here.
+set -euo pipefail
+run=%(run)s
+verb=$1; shift
+[ "${1:-}" = --quiet ] && shift
+[ "$verb" = enable ] && exit 0
+case "${1:-}" in
+  php-fpm) name=php-fpm; sig=USR2 ;;
+  httpd) name=apache; sig=USR1 ;;
+  *) echo "systemctl (local site): unknown unit ${1:-}" >&2; exit 1 ;;
+esac
+pid=$(cat "$run/$name.pid" 2>/dev/null || true)
+case "$verb" in
+  is-active) [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null ;;
+  reload) [ -n "$pid" ] && kill -s "$sig" "$pid" ;;
+  *) echo "systemctl (local site): $verb $1: the local site's services are started by scripts/local_site.py up" >&2; exit 1 ;;
+esac
+"""
+
+
+def instance_env(state: dict) -> dict:
+    """The environment the stack's scripts get on an instance, with the local site's paths: the
+    stack's name and region, the AWS CLI (.venv-awscli) talking to the local endpoint, the web user,
+    PHP's ini directory, the CA that the local TLS servers' certificates chain to."""
+    for key in ("STACK_NAME", "AWS_ENDPOINT_URL"):
+        if not os.environ.get(key):
+            raise SiteError(f"run-document needs {key} in its environment (the local gateway sets it)")
+    bin_dir = mkdir(STATE / "bin")
+    write(bin_dir / "systemctl", SYSTEMCTL_SHIM % {"run": json.dumps(str(STATE / "run"))}, 0o755)
+    tls = STATE / "tls"
+    return {
+        "PATH": f"{bin_dir}:{ROOT / '.venv-awscli' / 'bin'}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
+        "STACK_NAME": os.environ["STACK_NAME"], "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"],
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "AUTOPILOT_ETC": str(mkdir(STATE / "etc")), "AUTOPILOT_LOG": str(STATE / "log" / "autopilot.log"),
+        "AUTOPILOT_STATE": str(mkdir(STATE / "lib")), "WEB_USER": WEB_USER, "WEB_GROUP": WEB_USER,
+        "CONFIG_OWNER": "root" if IS_ROOT else WEB_USER, "DEFAULT_DIRROOT": state["dirroot"],
+        "PHP_INI_SCAN_DIR": ":" + str(STATE / "php" / "conf.d"), "PGSSLROOTCERT": str(tls / "ca.crt"),
+        "CA_BUNDLE": str(tls / "ca.crt"),
+    }
+
+
+def document_script(content: dict, given: dict) -> str:
+    """The shell script an aws:runShellScript document runs: its runCommand lines, with each
+    {{ parameter }} replaced by its value once checked against the document's allowedPattern (as
+    SSM checks it at SendCommand), and the instance's bundle path mapped to bundle/files."""
+    values = {}
+    for name, spec in content.get("parameters", {}).items():
+        value = given.get(name, [spec.get("default")])
+        value = value[0] if isinstance(value, list) and value else value
+        if value is None:
+            raise SiteError(f"the document's parameter {name} has no value")
+        pattern = spec.get("allowedPattern")
+        if pattern and not re.search(pattern, str(value)):
+            raise SiteError(f"the value of {name} does not match the document's allowedPattern {pattern}")
+        values[name] = str(value)
+    lines = []
+    for step in content.get("mainSteps", []):
+        if step.get("action") != "aws:runShellScript":
+            raise SiteError(f"step {step.get('name')}: only aws:runShellScript runs here, not {step.get('action')}")
+        for line in step["inputs"]["runCommand"]:
+            for name, value in values.items():
+                line = re.sub(r"\{\{\s*" + re.escape(name) + r"\s*\}\}", lambda m: value, line)
+            lines.append(line.replace(INSTANCE_BUNDLE, str(BUNDLE)))
+    return "\n".join(lines) + "\n"
+
+
+def run_document(args) -> int:
+    """Run Command's stand-in on the local site (SiteRunCommandStandIn): the document's script runs
+    with bash (the instances' /bin/sh) as root, in the instance's environment; its output and
+    exit code are the command's."""
+    state = load_state()
+    if not state or not running_pid("php-fpm"):
+        raise SiteError("the local site is not up")
+    job = json.load(sys.stdin)
+    content = job["content"]
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            raise SiteError("the document's content is not JSON")
+    if not isinstance(content, dict):
+        raise SiteError("the document's content is not an object")
+    script = document_script(content, job.get("parameters") or {})
+    work = mkdir(STATE / "run" / "commands")
+    path = write(work / f"{os.getpid()}.sh", script, 0o700)
+    try:
+        return subprocess.run(["bash", str(path)], env=instance_env(state), cwd="/").returncode
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def print_site(state: dict) -> None:
     print(f"SITE_URL={state['url']}")
     print(f"# admin login: admin, password in {STATE / 'admin-secret.json'}")
@@ -859,6 +1038,12 @@ def down(args) -> int:
     if args.purge:
         shutil.rmtree(STATE, ignore_errors=True)
         say(f"== removed {STATE}")
+    elif args.purge_data and STATE.is_dir():
+        for child in STATE.iterdir():
+            if child.name != "www":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        (STATE / "www" / "moodle" / "config.php").unlink(missing_ok=True)
+        say(f"== removed the site's data in {STATE} (the unpacked release stays)")
     return 0
 
 
@@ -884,6 +1069,15 @@ def status(args) -> int:
     return 0 if up_ == len(SERVICES) else 1
 
 
+def release(args) -> int:
+    """The release the site would use, verified: its path on stdout, which source on stderr
+    (scripts/test passes it to the tests as MOODLE_RELEASE_TGZ)."""
+    archive, digest, source = find_release()
+    say(f"Moodle release: {archive.name} from {source}, SHA-256 {digest}")
+    print(archive)
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(prog="scripts/local-site", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -896,14 +1090,23 @@ def main() -> int:
                    help="keep database sessions (install mode) instead of the Redis sessions of production")
     u.add_argument("--no-cache", action="store_true",
                    help="leave Moodle's application cache on its default file store (no configure-muc.php)")
+    u.add_argument("--no-install", action="store_true",
+                   help="leave an empty database empty (the install comes later: `install`, or the web installer)")
     d = sub.add_parser("down", help="stop everything up started")
     d.add_argument("--purge", action="store_true", help=f"also delete {STATE} (database, moodledata, release)")
+    d.add_argument("--purge-data", action="store_true",
+                   help="also delete the database, moodledata and config.php, keeping the unpacked release")
+    sub.add_parser("install", help="the Unattended install on a site up --no-install left empty")
+    sub.add_parser("run-document", help="run an SSM Command document on the site (Run Command's stand-in): "
+                                        '{"content": {...}, "parameters": {...}} on stdin')
     sub.add_parser("status", help="what runs")
+    sub.add_parser("release", help="find (and verify) the Moodle release; its path on stdout")
     args = p.parse_args()
     if args.cmd == "status":
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
     try:
-        return {"up": up, "down": down, "status": status}[args.cmd](args)
+        return {"up": up, "down": down, "status": status, "release": release, "install": install,
+                "run-document": run_document}[args.cmd](args)
     except SiteError as e:
         say(f"error: {e}")
         return 2

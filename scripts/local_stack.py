@@ -36,10 +36,8 @@ STACK = os.environ.get("AUTOPILOT_STACK", "moodle")
 ARTIFACT_BUCKET = "autopilot-local-artifacts"
 PIPELINE = STACK + "-deploy"
 os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the SAM translator resolves pseudo parameters from it
-# The local PostgreSQL runs without TLS; in AWS the template allows only TLS modes.
-LOCAL_ENV_OVERRIDES = {"InstallDetectorFunction": {"DB_TLS": "disable"},
-                       # The demo's release comes from a local HTTP server, not download.moodle.org.
-                       "MoodleSourceFunction": {"MOODLE_SOURCE_ALLOW_HTTP": "true"}}
+# The demo's release comes from a local HTTP server, not download.moodle.org.
+LOCAL_ENV_OVERRIDES = {"MoodleSourceFunction": {"MOODLE_SOURCE_ALLOW_HTTP": "true"}}
 # What moto's CloudFormation cannot create is made with the SDK beside the stack (alarms and
 # scaling policies, which moto 5.2.1 skips silently; the Aurora cluster, created here with the
 # local PostgreSQL as its endpoint), run through the project's own invoke (custom resources, which
@@ -263,20 +261,31 @@ def unpack(package, task_root):
         z.extractall(task_root)
 
 
+def site():
+    """The local Moodle site's state (scripts/local_site.py): its ports, paths and secrets' files."""
+    return json.loads((Path(state()["siteDir"]) / "state.json").read_text())
+
+
+def site_login():
+    """The site's database login (what the stack's secrets hold locally); read, never printed."""
+    return json.loads(Path(site()["dbSecret"]).read_text())
+
+
 def local_parameters():
     """Stack parameters for the emulator, and the real names of what is created beside the stack
-    before it: Moodle's database is the embedded PostgreSQL the gateway process started, registered
-    as the stack's Aurora cluster with its managed secret."""
+    before it: Moodle's database is the local site's PostgreSQL (TLS), registered as the stack's
+    Aurora cluster, its managed secret holding the site's database login."""
     s = state()
     cluster = STACK + "-db"
     client("rds").create_db_cluster(DBClusterIdentifier=cluster, Engine="aurora-postgresql",
                                     MasterUsername="postgres", MasterUserPassword="local-unused-1")
+    login = site_login()
     secret = client("secretsmanager").create_secret(
         Name=f"rds!cluster-{cluster}",
-        SecretString=json.dumps({"engine": "postgres", "username": "postgres", "password": "local-db-password"}))["ARN"]
+        SecretString=json.dumps({"engine": "postgres", **login}))["ARN"]
     image = client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     client("ssm").put_parameter(Name="/autopilot/local/web-image", Value=image, Type="String", Overwrite=True)
-    params = {"WebImageId": "/autopilot/local/web-image", "DatabaseName": "postgres",
+    params = {"WebImageId": "/autopilot/local/web-image", "DatabaseName": site()["site"]["dbname"],
               # A serverless Valkey cache: the demo shows sessions moving to it, with TLS.
               "SessionCacheEngine": "serverless",
               # Lets the AlarmReactor raise the web tier's maximum from 4 to 6 when it is at capacity.
@@ -381,6 +390,7 @@ def deploy():
         queue = sqs.create_queue(QueueName=f"{STACK}-alarm-inbox")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    wire_site(physical)
     s = state()
     s.update(params=values, snapStart=snapstart, aside={k: v["Type"] for k, v in aside.items()}, alarms=alarms,
              names={**names, **{k: v for k, v in physical.items() if k in aside}},
@@ -390,6 +400,36 @@ def deploy():
           f"{len(body['Resources'])} resources by CloudFormation, {len(aside)} beside it, "
           f"{len(left_out)} of types moto's CloudFormation lacks left out (stand-in names; .local/state.json lists them); "
           f"{len(wanted)} outputs, all with a value")
+
+
+def wire_site(physical):
+    """Points the stack at the local site, where AWS would give the instances their own values: the
+    site configuration parameter keeps the stack's keys with the site's paths, ports and URL; the
+    database application secret holds the site's login (on AWS the instances create that user)."""
+    ssm = client("ssm")
+    name = f"/Moodle/{STACK}/Site/Config"
+    published = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+    local = site()["site"]
+    for key in ("wwwroot", "sslproxy", "dbhost", "dbport", "dbname", "prefix", "dbreader",
+                "dataroot", "dirroot", "localcachedir"):
+        published[key] = local[key]
+    ssm.put_parameter(Name=name, Value=json.dumps(published), Type="String", Overwrite=True)
+    # moto's CloudFormation leaves the secret out (GenerateSecretString): it is made here under the
+    # stand-in name the site configuration carries.
+    client("secretsmanager").create_secret(Name=published["db_app_secret_arn"], SecretString=json.dumps(site_login()))
+
+
+def site_env(logical_id):
+    """The functions' view of the site: the caches on the site's Redis (TLS, its own ports, host
+    localhost as the certificate names it); the detector verifying the database's certificate
+    against the site's CA."""
+    st = site()
+    if logical_id == "InstallDetectorFunction":
+        return {"DB_TLS": "verify-full", "DB_CA_BUNDLE": st["ca"]}
+    if logical_id == "LifecycleConvergerFunction":
+        return {"SESSION_CACHE_ENDPOINT": "localhost", "SESSION_CACHE_PORT": str(st["redisSessionsPort"]),
+                "APP_CACHE_ENDPOINT": "localhost", "APP_CACHE_PORT": str(st["redisCachePort"])}
+    return {}
 
 
 def with_defaults(template, params):
@@ -422,6 +462,7 @@ def function_definition(logical_id):
     props = res["Properties"]
     env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
     env.update(LOCAL_ENV_OVERRIDES.get(logical_id, {}))
+    env.update(site_env(logical_id))
     return {"handler": props["Handler"], "env": env, "name": resolver(props.get("FunctionName", logical_id)),
             "timeout": int(props.get("Timeout", 3)), "memory": int(props.get("MemorySize", 128)),
             "snapstart": logical_id in s.get("snapStart", [])}
@@ -931,7 +972,130 @@ def delete_stack_step():
     return passed, "\n          ".join(lines)
 
 
-def demo():
+# --- the real site, as the demo looks at it --------------------------------------------------
+
+def site_php(*argv):
+    """A PHP CLI run on the site as its web user, with the site's PHP configuration (local_site.py)."""
+    st = site()
+    sitedir = Path(state()["siteDir"])
+    env = dict(os.environ, PHP_INI_SCAN_DIR=":" + str(sitedir / "php" / "conf.d"), PGSSLROOTCERT=st["ca"])
+    user = ["runuser", "-u", "www-data", "--"] if os.geteuid() == 0 else []
+    return subprocess.run(user + ["php", *argv], env=env, capture_output=True, text=True, timeout=120)
+
+
+def site_installed():
+    r = site_php(str(ROOT / "bundle" / "files" / "config" / "install-state.php"), site()["dirroot"])
+    return r.stdout.strip() == "installed"
+
+
+def moodle_cfg(name):
+    """A setting as Moodle's own admin/cli/cfg.php reads it (plugin/name for a plugin's)."""
+    plugin, _, short = name.rpartition("/")
+    dirroot = Path(site()["dirroot"])
+    # lib.sh's moodle_cli: admin/cli at the top (Moodle 4.5), else under public/ (5.1).
+    cli = next((p for p in (dirroot / "admin" / "cli" / "cfg.php", dirroot / "public" / "admin" / "cli" / "cfg.php")
+                if p.is_file()), dirroot / "admin" / "cli" / "cfg.php")
+    argv = [str(cli), f"--name={short}"]
+    if plugin:
+        argv.append(f"--component={plugin}")
+    r = site_php(*argv)
+    return r.stdout.strip() if r.returncode == 0 else f"(cfg.php exit {r.returncode})"
+
+
+def config_log(names):
+    """The names among `names` in Moodle's config changes log (mdl_config_log), over TLS."""
+    st = site()
+    login = site_login()
+    conn = (f"host=127.0.0.1 port={st['postgresPort']} dbname={st['site']['dbname']} user={login['username']} "
+            f"sslmode=verify-full sslrootcert={st['ca']}")
+    listed = ",".join("'" + n.replace("'", "''") + "'" for n in names)
+    r = subprocess.run(["psql", conn, "-At", "-c",
+                        f"SELECT DISTINCT name FROM {st['site']['prefix']}config_log WHERE name IN ({listed})"],
+                       env=dict(os.environ, PGPASSWORD=login["password"]), capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        return [f"(psql exit {r.returncode}: {r.stderr.strip()[:200]})"]
+    return sorted(r.stdout.split())
+
+
+def wait_for_document(document, seconds=180, command_id=None):
+    """Waits for a Run Command of `document` (the newest, or command_id) to end on the site; its
+    status, exit code, duration and last line of output, from GetCommandInvocation (the site's
+    stand-in)."""
+    ssm = client("ssm")
+    deadline = time.monotonic() + seconds
+    while True:
+        commands = [c for c in ssm.list_commands()["Commands"] if c["DocumentName"] == document
+                    and command_id in (None, c["CommandId"])]
+        if commands:
+            newest = max(commands, key=lambda c: c["RequestedDateTime"])
+            inv = ssm.get_command_invocation(CommandId=newest["CommandId"], InstanceId="i-local-site")
+            if inv["Status"] not in ("Pending", "InProgress", "Delayed"):
+                took = ""
+                if inv.get("ExecutionStartDateTime") and inv.get("ExecutionEndDateTime"):
+                    from datetime import datetime
+                    took = (f" in {(datetime.fromisoformat(inv['ExecutionEndDateTime'].replace('Z', '+00:00')) - datetime.fromisoformat(inv['ExecutionStartDateTime'].replace('Z', '+00:00'))).total_seconds():.1f} s")
+                last = (inv.get("StandardOutputContent") or "").strip().splitlines()[-1:] or ["(no output)"]
+                return f"{document}: {inv['Status']} (exit {inv['ResponseCode']}){took}; last line: {last[0][:300]}"
+        if time.monotonic() > deadline:
+            return f"{document}: not ended after {seconds} s"
+        time.sleep(0.5)
+
+
+def site_login_over_http():
+    """Logs in as the admin the way a browser does: the login form's token and cookie, the POST,
+    then /my/. (session id, whether /my/ served the dashboard)."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+    st = site()
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(st["url"] + "/login/index.php", timeout=60).read().decode(errors="replace")
+    token = re.search(r'name="logintoken" value="([^"]+)"', form)
+    password = json.loads((Path(state()["siteDir"]) / "admin-secret.json").read_text())["password"]
+    data = urllib.parse.urlencode({"username": "admin", "password": password,
+                                   "logintoken": token.group(1) if token else ""}).encode()
+    opener.open(st["url"] + "/login/index.php", data=data, timeout=60).read()
+    page = opener.open(st["url"] + "/my/", timeout=60)
+    body = page.read().decode(errors="replace")
+    sid = next((c.value for c in jar if c.name.startswith("MoodleSession")), None)
+    dashboard = page.geturl().rstrip("/").endswith("/my") and 'id="login"' not in body
+    return sid, dashboard
+
+
+def redis_session_key(sid):
+    """The session's key in the sessions Redis (TLS, verified against the site's CA), or None."""
+    if not sid:
+        return None
+    st = site()
+    r = subprocess.run(["redis-cli", "--tls", "--cacert", st["ca"], "-h", "localhost", "-p",
+                        str(st["redisSessionsPort"]), "--scan", "--pattern", f"*{sid}*"],
+                       capture_output=True, text=True, timeout=30)
+    keys = r.stdout.split()
+    return keys[0] if r.returncode == 0 and keys else None
+
+
+MUC_APPLICATION_STORE = r"""
+define('CLI_SCRIPT', true);
+require($argv[1] . '/config.php');
+$config = cache_config::instance();
+foreach ($config->get_mode_mappings() as $mapping) {
+    if ((int)$mapping['mode'] === cache_store::MODE_APPLICATION) {
+        $store = $config->get_all_stores()[$mapping['store']];
+        echo $mapping['store'], ' (', $store['plugin'], ' ', $store['configuration']['server'] ?? '-', ")\n";
+        break;
+    }
+}
+"""
+
+
+def muc_application_store():
+    """The store Moodle's own MUC configuration maps the application mode to (cache_config)."""
+    r = site_php("-r", MUC_APPLICATION_STORE, site()["dirroot"])
+    return r.stdout.strip() if r.returncode == 0 else f"(php exit {r.returncode}: {r.stderr.strip()[:200]})"
+
+
+def demo(keep=False):
     failures = []
     t0 = time.monotonic()
 
@@ -1007,40 +1171,93 @@ def demo():
          deliver_alarm(cpu_high, "ALARM", "installer busy"), lambda s: s["group"] == "1/1/1")
     deliver_alarm(cpu_high, "OK", "installer done")()
 
-    def moodle(phase):
-        st = state()
-        subprocess.run([st["java"], "-cp", st["toolsClasspath"], "io.moodleautopilot.tools.LocalMoodleSite",
-                        f"jdbc:postgresql://127.0.0.1:{st['postgresPort']}/postgres", "postgres", phase],
-                       check=True, capture_output=True)
+    def watch_install():
+        """The Unattended install (what the bootstrap runs on the first instance) on the real site,
+        while the InstallDetector runs as its minute schedule would, back to back here."""
+        env = dict(os.environ, AUTOPILOT_SITE_DIR=state()["siteDir"])
+        out = open(STATE / "site-install.out", "w")
+        installer = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "local_site.py"), "install"],
+                                     env=env, stdout=out, stderr=subprocess.STDOUT)
+        started = time.monotonic()
+        lines, seen, exited = [], None, None
+        try:
+            while True:
+                before = client("ssm").get_parameter(Name=flag)["Parameter"]["Version"]
+                result, _ = invoke("InstallDetectorFunction", ROOT / "events" / "scheduled-install-detector.json",
+                                   quiet=True)
+                now = time.monotonic() - started
+                if exited is None and installer.poll() is not None:
+                    exited = now
+                    lines.append(f"{now:5.1f} s  the installer exited ({installer.returncode})")
+                if result.get("phase") != seen:
+                    seen = result.get("phase")
+                    lines.append(f"{now:5.1f} s  detector: {seen}")
+                after = client("ssm").get_parameter(Name=flag)["Parameter"]["Version"]
+                if after != before:
+                    lines.append(f"{now:5.1f} s  detector set the flag to Yes (version {after})")
+                    event = parameter_store_change(flag, "Update")
+                    path = STATE / "event-parameter-store-change.json"
+                    path.write_text(json.dumps(event))
+                    for rule, logical in route(event):
+                        conv, _ = invoke(logical, path, quiet=True)
+                        lines.append(f"{time.monotonic() - started:5.1f} s  rule {rule} -> {logical}: "
+                                     f"{conv['outcome']}; " + "; ".join(conv.get("actions", [])))
+                    break
+                if (exited is not None and now - exited > 60) or now > 900:
+                    lines.append(f"{now:5.1f} s  gave up: the detector never saw the site complete")
+                    break
+                time.sleep(1)
+            installer.wait(timeout=600)
+        finally:
+            if installer.poll() is None:
+                installer.kill()
+            out.close()
+        report = (STATE / "site-install.out").read_text().strip().splitlines()
+        lines.append(f"installer: {report[-1] if report else '(no output)'}")
+        return "\n          ".join(lines)
 
-    def detect(phase):
-        def act():
-            moodle(phase)
-            before = client("ssm").get_parameter(Name=flag)["Parameter"]["Version"]
-            result, _ = invoke("InstallDetectorFunction", ROOT / "events" / "scheduled-install-detector.json", quiet=True)
-            out = f"Moodle's database: {phase}; InstallDetector (minute schedule) saw {result.get('phase')}"
-            after = client("ssm").get_parameter(Name=flag)["Parameter"]["Version"]
-            if after != before:
-                # Parameter Store emits this event for the detector's write; EventBridge routes it.
-                event = parameter_store_change(flag, "Update")
-                path = STATE / "event-parameter-store-change.json"
-                path.write_text(json.dumps(event))
-                for rule, logical in route(event):
-                    conv, _ = invoke(logical, path, quiet=True)
-                    out += (f"\n          detector set the flag to Yes (version {after}); rule {rule} -> {logical}: "
-                            f"{conv['outcome']}; " + "; ".join(conv.get("actions", [])))
-            return out
-        return act
-
-    for phase, seen in (("empty", "NOT_INSTALLED"), ("plugins-installing", "INSTALLING"),
-                        ("admin-setup-pending", "ADMIN_SETUP_PENDING"),
-                        ("site-settings-pending", "SITE_SETTINGS_PENDING")):
-        step(f"Moodle installing: detector sees {seen}, flag stays No", detect(phase),
-             lambda s: s["flag"] == "No" and s["group"] == "1/1/1")
-    step("installation complete: the detector sets the flag, the rule routes the change to the converger",
-         detect("complete"),
+    step("Moodle installs for real (install-database.php, the Unattended install); the detector watches "
+         "it and sets the flag; the rule routes the change to the converger", watch_install,
          lambda s: s["flag"] == "Yes" and s["group"] == "2/4/2" and s["alarms"] == "on"
-         and s["status"]["phase"] == "PRODUCTION" and s["status"]["pipelineExecutionId"] and s["detector"] == "disabled")
+         and s["status"]["phase"] == "PRODUCTION" and s["status"]["pipelineExecutionId"]
+         and s["detector"] == "disabled" and site_installed())
+
+    checks = {}
+
+    def rendered():
+        # On AWS the deployment the converger just started renders config.php on every instance
+        # (AfterInstall: install-release.sh) and reloads PHP-FPM (ApplicationStart: start.sh). The
+        # pipeline's stand-in deploys nothing, so the stack's render-config document (the same two
+        # scripts) goes to the web group through Run Command, which runs it on the site.
+        command = client("ssm").send_command(
+            DocumentName=f"{STACK}-render-config",
+            Targets=[{"Key": "tag:aws:autoscaling:groupName", "Values": [f"{STACK}-web"]}])["Command"]["CommandId"]
+        ran = wait_for_document(f"{STACK}-render-config", command_id=command)
+        config = (Path(site()["dirroot"]) / "config.php").read_text()
+        # var_export doubles each backslash of \core\session\redis in the PHP source.
+        checks["redisSessions"] = bool(re.search(r"session_handler_class\s*=\s*'(\\)+core(\\)+session(\\)+redis'", config)) \
+            and "session_redis_encrypt" in config
+        return (f"Run Command {ran}; config.php now has session_handler_class "
+                + ("\\core\\session\\redis with TLS (peer verified)" if checks["redisSessions"] else "NOT redis"))
+    step("the deployment's hooks render config.php with the published Redis sessions and reload PHP-FPM "
+         "(the render-config document through Run Command, on the site)",
+         rendered, lambda s: checks.get("redisSessions"))
+
+    def logged_in():
+        sid, dashboard = site_login_over_http()
+        key = redis_session_key(sid)
+        checks["session"] = dashboard and key is not None
+        return (f"admin logged in over HTTP ({'dashboard /my/ served' if dashboard else 'NO dashboard'}); "
+                f"Redis (sessions, TLS) holds {key or 'NO key for this session'}")
+    step("a real login: the session lives in Redis", logged_in, lambda s: checks.get("session"))
+
+    def cache_mapped():
+        ran = wait_for_document(f"{STACK}-moodle-config")
+        store = muc_application_store()
+        checks["muc"] = "(redis localhost:" in store
+        return f"Run Command {ran}; Moodle's MUC configuration maps the application mode to {store or 'nothing'}"
+    step("the application cache is mapped on the real site (moodle-config: configure-muc.php)", cache_mapped,
+         lambda s: checks.get("muc") and s["status"].get("moodleConfigAppliedFor"))
     execution = snapshot()["status"]["pipelineExecutionId"]
     first_settings = snapshot()["status"].get("moodleConfigAppliedFor")
 
@@ -1064,11 +1281,15 @@ def demo():
         for rule, logical in route(event):
             result, _ = invoke(logical, path, quiet=True)
             out.append(f"rule {rule} -> {logical}: {result['outcome']}; " + "; ".join(result.get("actions", [])))
-        # The emulator runs no script on an instance: its Run Command stand-in answers as an instance
-        # whose Moodle has nothing to change, so the report says "no change".
-        return "operator edited the Moodle settings document; " + (" | ".join(out) or "no rule matched")
+        values = {n: moodle_cfg(n) for n in ("forcelogin", "auth_ldap/host_url")}
+        logged = config_log(["forcelogin", "host_url"])
+        checks["settings"] = values == {"forcelogin": "1", "auth_ldap/host_url": "ldaps://ldap.example.edu"} \
+            and {"forcelogin", "host_url"} <= set(logged)
+        return ("operator edited the Moodle settings document; " + (" | ".join(out) or "no rule matched")
+                + f"\n          Moodle (admin/cli/cfg.php): {values}; config changes log: {logged}")
     step("the operator changes Moodle's settings: the change event applies them through Run Command on one instance",
-         change_settings, lambda s: s["status"]["moodleConfigAppliedFor"] not in (None, first_settings))
+         change_settings, lambda s: s["status"]["moodleConfigAppliedFor"] not in (None, first_settings)
+         and checks.get("settings"))
 
     def at_capacity():
         client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", DesiredCapacity=4)
@@ -1111,6 +1332,14 @@ def demo():
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL"
          and s["detector"] == "enabled")
 
+    if keep:
+        print()
+        if failures:
+            print("demo FAILED at: " + "; ".join(failures))
+            sys.exit(1)
+        print(f"demo passed in {time.monotonic() - t0:.1f} s; the stack and the site are left running (--keep): "
+              f"{site()['url']} (admin; password in {Path(state()['siteDir']) / 'admin-secret.json'})")
+        return
     start = time.monotonic()
     deleted, detail = delete_stack_step()
     if not deleted:
@@ -1123,8 +1352,8 @@ def demo():
     if failures:
         print("demo FAILED at: " + "; ".join(failures))
         sys.exit(1)
-    print(f"demo passed in {time.monotonic() - t0:.1f} s: release staged -> install phases detected -> flag set "
-          "-> production -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1 "
+    print(f"demo passed in {time.monotonic() - t0:.1f} s: release staged -> real Moodle installed, detected -> flag set "
+          "-> production -> Redis sessions, a real login in Redis, the application cache mapped, settings in Moodle's log -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1 "
           "-> stack deleted (buckets emptied first; left only what the docs keep)")
 
 
@@ -1159,7 +1388,7 @@ def main():
     elif cmd == "invoke" and len(sys.argv) == 4:
         invoke(sys.argv[2], Path(sys.argv[3]).resolve())
     elif cmd == "demo":
-        demo()
+        demo(keep="--keep" in sys.argv[2:])
     elif cmd == "status":
         status_cmd()
     else:

@@ -1,8 +1,9 @@
 <?php
 // The load balancer's health check of a Moodle web node: GET /autopilot-health, which
 // httpd-moodle.conf aliases to this file. It stays in the bundle, outside Moodle's code, and runs
-// in PHP-FPM like every Moodle page, with the web server's document root (dirroot) to find
-// config.php.
+// in PHP-FPM like every Moodle page, with the web server's document root to find config.php: the
+// rendered one in dirroot (Moodle 4.5), or in Moodle 5.1's public/ layout (document root
+// dirroot/public) Moodle's own public/config.php, which loads the rendered ../config.php.
 //
 //   200 ok           PHP runs; config.php loads as Moodle's own config-only scripts load it
 //                    (ABORT_AFTER_CONFIG: moodledata must be mounted and writable; no session, no

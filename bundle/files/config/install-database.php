@@ -16,11 +16,20 @@ if (isset($_SERVER['REMOTE_ADDR']) || $argc < 2) {
     exit(2);
 }
 
-$installer = rtrim($argv[1], '/') . '/admin/cli/install_database.php';
-if (!is_file($installer)) {
-    fwrite(STDERR, "install-database: no admin/cli/install_database.php under {$argv[1]}\n");
+// Moodle 4.5 has its CLI at DIRROOT/admin/cli; Moodle 5.1 under DIRROOT/public/admin/cli (the
+// public/ layout: lib.sh, moodle_cli, looks in the same two places in the same order).
+$installer = null;
+foreach (['/admin/cli/install_database.php', '/public/admin/cli/install_database.php'] as $candidate) {
+    if (is_file(rtrim($argv[1], '/') . $candidate)) {
+        $installer = rtrim($argv[1], '/') . $candidate;
+        break;
+    }
+}
+if ($installer === null) {
+    fwrite(STDERR, "install-database: no admin/cli/install_database.php under {$argv[1]} (nor under its public/)\n");
     exit(2);
 }
+unset($candidate);
 $options = array_slice($argv, 2);
 foreach ($options as $option) {
     if (str_starts_with($option, '--adminpass')) {

@@ -1,10 +1,15 @@
 <?php
 // Renders Moodle's config.php for this stack and writes it to standard output.
 //
-//   php render-config.php --site=SITE.json [--session=SESSION.json] < DB-SECRET.json > config.php
+//   php render-config.php --site=SITE.json [--session=SESSION.json] [--layout=classic|public]
+//                         < DB-SECRET.json > config.php
 //
 // SITE.json     the site configuration the template publishes in SSM (/Moodle/<stack>/Site/Config);
 //               every value is a JSON string, because CloudFormation renders it with !Sub.
+// --layout      the release's layout (lib.sh, moodle_layout; default classic): config.php sits at
+//               the release's top in both, and loads lib/setup.php (Moodle 4.5) or, for Moodle 5.1
+//               and later, public/lib/setup.php (which sets $CFG->dirroot to public/ and
+//               $CFG->root to the release's top).
 // SESSION.json  the session settings the LifecycleConverger publishes (a flat object whose keys are
 //               Moodle's $CFG->session_* names); absent or empty means database sessions.
 // standard in   the database's application secret (Secrets Manager JSON with "username" and
@@ -101,7 +106,11 @@ function setting(string $name, mixed $value): string {
     return '$CFG->' . $name . ' = ' . var_export($value, true) . ";\n";
 }
 
-$options = getopt('', ['site:', 'session:']);
+$options = getopt('', ['site:', 'session:', 'layout:']);
+$layout = $options['layout'] ?? 'classic';
+if ($layout !== 'classic' && $layout !== 'public') {
+    fail('--layout must be classic or public');
+}
 $site = decode_object((string) read_file_arg($options, 'site', true), 'the site configuration');
 
 foreach (REQUIRED_SITE_KEYS as $key) {
@@ -223,7 +232,9 @@ $out = "<?php  // Moodle configuration file\n"
 foreach ($session as $key => $value) {
     $out .= setting($key, $value);
 }
-$out .= "\nrequire_once(__DIR__ . '/lib/setup.php');\n\n"
+// Moodle 5.1 moved lib/ into public/: its $CFG->dirroot is public/, and $CFG->root this directory.
+$setup = $layout === 'public' ? '/public/lib/setup.php' : '/lib/setup.php';
+$out .= "\nrequire_once(__DIR__ . '$setup');\n\n"
     . "// There is no php closing tag in this file,\n"
     . "// it is intentional because it prevents trailing whitespace problems!\n";
 

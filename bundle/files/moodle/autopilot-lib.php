@@ -352,7 +352,20 @@ function autopilot_read_payload(array $options): string {
     return $json;
 }
 
-/** The Moodle directory from --dirroot (default /var/www/moodle, the release symlink). */
+/**
+ * Where a release's code is, before Moodle is loaded: DIRROOT for Moodle 4.5, DIRROOT/public for
+ * Moodle 5.1 and later (public/version.php and public/lib/setup.php: the rule of lib.sh's
+ * moodle_layout). Once config.php is loaded, $CFG->dirroot says the same.
+ */
+function autopilot_codedir(string $dirroot): string {
+    return is_file($dirroot . '/public/version.php') && is_file($dirroot . '/public/lib/setup.php')
+        ? $dirroot . '/public' : $dirroot;
+}
+
+/**
+ * The Moodle directory from --dirroot (default /var/www/moodle, the release symlink): the release's
+ * top, where config.php is in both layouts (Moodle 5.1's $CFG->root, not its $CFG->dirroot).
+ */
 function autopilot_dirroot(array $options): string {
     $dirroot = $options['dirroot'] ?? '/var/www/moodle';
     if (!is_string($dirroot) || $dirroot === '' || $dirroot[0] !== '/') {

@@ -139,7 +139,7 @@ $autopilotwanted = autopilot_store_configuration($autopilotpayload['applicationC
     $autopilotpayload['applicationCache']['tls'] ? $autopilotcafile : '');
 // The release must ship the store (Moodle removes stores: memcached went in 4.2); checked before
 // Moodle is loaded, so a missing one is a clear refusal, not a fatal error half way.
-if (!is_file($autopilotdirroot . '/cache/stores/' . $autopilotwanted['plugin'] . '/lib.php')) {
+if (!is_file(autopilot_codedir($autopilotdirroot) . '/cache/stores/' . $autopilotwanted['plugin'] . '/lib.php')) {
     autopilot_fail(AUTOPILOT_SCRIPT, "this Moodle release has no {$autopilotwanted['plugin']} cache store"
         . " (cache/stores/{$autopilotwanted['plugin']}): nothing changed", AUTOPILOT_EXIT_BAD_INPUT);
 }

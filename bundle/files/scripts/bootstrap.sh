@@ -159,9 +159,14 @@ configure_php() {
 configure_httpd() {
   # The event MPM: threads for keep-alive and static files, PHP in PHP-FPM's processes.
   printf 'LoadModule mpm_event_module modules/mod_mpm_event.so\n' >/etc/httpd/conf.modules.d/00-mpm.conf
-  # The health page stays in the bundle (CodeDeploy's files section keeps this copy current).
-  sed -e "s#/var/www/moodle#$DIRROOT#g" -e "s#@HEALTH_PAGE@#$BUNDLE_DIR/config/health.php#" \
-    "$BUNDLE_DIR/config/httpd-moodle.conf" >/etc/httpd/conf.d/moodle.conf
+  # The health page stays in the bundle (CodeDeploy's files section keeps this copy current). The
+  # document root depends on the release's layout (lib.sh, render_vhost), so this runs after
+  # install-release.sh has put a release behind dirroot.
+  local vhost
+  vhost=$(render_vhost "$BUNDLE_DIR/config/httpd-moodle.conf" "$DIRROOT" "$BUNDLE_DIR/config/health.php") \
+    || die "cannot render the virtual host: $DIRROOT holds no Moodle release"
+  printf '%s\n' "$vhost" >"$HTTPD_VHOST.new"
+  mv -f "$HTTPD_VHOST.new" "$HTTPD_VHOST"
   apachectl configtest >/dev/null 2>&1 || die "Apache's configuration does not pass 'apachectl configtest'"
 }
 
@@ -226,13 +231,14 @@ create_local_dirs() {
   install -d -o "$WEB_USER" -g "$WEB_GROUP" -m 0750 /var/log/moodle
 }
 
+# After install-release.sh, as configure_httpd: where admin/cli/cron.php is depends on the release.
 install_cron() {
-  sed "s#@DIRROOT@#$DIRROOT#g" "$BUNDLE_DIR/config/moodle-cron" >/etc/cron.d/moodle.new
-  if [ -n "${PGSSLROOTCERT:-}" ]; then
-    sed -i "/^MAILTO=/a PGSSLROOTCERT=$PGSSLROOTCERT" /etc/cron.d/moodle.new
-  fi
-  chmod 0644 /etc/cron.d/moodle.new
-  mv -f /etc/cron.d/moodle.new /etc/cron.d/moodle
+  local cron
+  cron=$(render_cron "$BUNDLE_DIR/config/moodle-cron" "$DIRROOT" "${PGSSLROOTCERT:-}") \
+    || die "cannot render the cron file for $DIRROOT"
+  printf '%s\n' "$cron" >"$MOODLE_CRON.new"
+  chmod 0644 "$MOODLE_CRON.new"
+  mv -f "$MOODLE_CRON.new" "$MOODLE_CRON"
   install -m 0644 "$BUNDLE_DIR/config/logrotate-moodle" /etc/logrotate.d/moodle
   systemctl enable --now --quiet crond
 }
@@ -347,14 +353,15 @@ install_packages
 install_php_extensions
 configure_db_tls
 configure_php
-configure_httpd
 mount_dataroot
 create_local_dirs
-install_cron
 configure_cloudwatch_agent
 
 AUTOPILOT_BOOTSTRAPPING=1 bash "$BUNDLE_DIR/scripts/before-install.sh"
 bash "$BUNDLE_DIR/scripts/install-release.sh"
+# Both follow the release's layout (Moodle 4.5, or 5.1's public/), known once it is unpacked.
+configure_httpd
+install_cron
 # Before the web server starts: nobody can open the web installer on a half-installed database.
 unattended_install
 bash "$BUNDLE_DIR/scripts/start.sh"

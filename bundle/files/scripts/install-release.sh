@@ -3,12 +3,15 @@
 #
 # 1. unpacks moodle-release.tgz (or .zip) from the bundle into its own directory,
 #    $RELEASES_DIR/<first 16 hex digits of the archive's sha256>/ (Moodle's packages hold one
-#    top-level moodle/ folder); a release already unpacked is reused;
+#    top-level moodle/ folder; Moodle 4.5's layout or 5.1's with public/, lib.sh moodle_layout);
+#    a release already unpacked is reused;
 # 2. makes the database's application user match its secret (ensure-app-user.sh: the only step that
 #    logs in as the master user), then renders config.php into it (render-config.sh) with that user;
 # 3. switches dirroot (a symlink) to it with one rename(2), so every request sees either the whole
 #    old release or the whole new one;
-# 4. keeps the two releases before it (rolling back is pointing the symlink back) and deletes older.
+# 4. renders the web server's virtual host and Moodle's cron file again for the release's layout
+#    (lib.sh, refresh_layout_config: once the bootstrap has installed them);
+# 5. keeps the two releases before it (rolling back is pointing the symlink back) and deletes older.
 #
 # The code belongs to root and is only readable by the web server's group: a compromised PHP
 # worker cannot rewrite Moodle. Services are reloaded by start.sh (ApplicationStart).
@@ -50,9 +53,13 @@ else
     *.tgz) tar -xzf "$archive" -C "$staging" --no-same-owner ;;
     *.zip) unzip -q "$archive" -d "$staging" ;;
   esac
+  # The release's top: where config.php goes. Moodle 5.1 and later keep version.php under public/
+  # (lib.sh, moodle_layout); their public/config.php is Moodle's own stub and stays as shipped.
   root="$staging"
-  if [ -f "$staging/moodle/version.php" ]; then root="$staging/moodle"; fi
-  [ -f "$root/version.php" ] || die "$(basename "$archive") has no version.php (neither at its root nor under moodle/)"
+  if moodle_layout "$staging/moodle" >/dev/null; then root="$staging/moodle"; fi
+  layout=$(moodle_layout "$root") \
+    || die "$(basename "$archive") has no version.php (neither at its root nor under moodle/, nor under public/ there)"
+  log "release $version has the $layout layout"
   chown -R "$CONFIG_OWNER:$WEB_GROUP" "$root"
   chmod -R u=rwX,g=rX,o= "$root"
   printf 'archive=%s\nsha256=%s\n' "$(basename "$archive")" "$(sha256sum "$archive" | cut -d' ' -f1)" >"$root/$MARKER"
@@ -79,6 +86,8 @@ else
   mv -T "$link_tmp" "$dirroot"
   log "dirroot $dirroot now points at release $version"
 fi
+# The document root and cron.php move with the layout (Moodle 4.5 or 5.1's public/).
+refresh_layout_config "$dirroot"
 # The marker's time is the release's last activation: it orders the releases for retention.
 touch "$release/$MARKER"
 

@@ -185,3 +185,100 @@ memcached_extension() {
     printf 'optional'
   fi
 }
+
+# --- the release's layout: Moodle 4.5 ("classic") or Moodle 5.1 and later ("public") ------------
+#
+# The bundle's dirroot (the site configuration's, /var/www/moodle) is always the top of the
+# unpacked release: the moodle/ folder of Moodle's package, where config.php lives. Moodle 5.1
+# moved its web code into public/ (docs/decisions.md, "Moodle 5.1's public/ layout"): the web
+# server's document root is <dirroot>/public, Moodle's own $CFG->dirroot is <dirroot>/public
+# (public/lib/setup.php) and $CFG->root is <dirroot>; config.php stays at <dirroot>/config.php and
+# public/config.php is Moodle's own stub that loads ../config.php (never overwritten).
+
+# moodle_layout DIR: "public" when DIR is a Moodle 5.1+ release (public/version.php and
+# public/lib/setup.php), "classic" when it has version.php at its top (Moodle 4.5 and earlier);
+# fails when DIR is neither. Moodle 4.5's package has no public/ directory at any depth.
+moodle_layout() {
+  if [ -f "$1/public/version.php" ] && [ -f "$1/public/lib/setup.php" ]; then
+    printf 'public'
+  elif [ -f "$1/version.php" ]; then
+    printf 'classic'
+  else
+    return 1
+  fi
+}
+
+# moodle_docroot DIRROOT: the web server's document root for the release at DIRROOT (keeps the
+# path as given: through the dirroot symlink, the document root follows each release switch).
+moodle_docroot() {
+  local layout
+  layout=$(moodle_layout "$1") || return 1
+  case "$layout" in
+    public) printf '%s/public' "$1" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+# moodle_cli DIRROOT SCRIPT: the path of Moodle's admin/cli/SCRIPT in the release at DIRROOT:
+# <dirroot>/admin/cli/ (Moodle 4.5) or, in the public layout, <dirroot>/public/admin/cli/ (where
+# Moodle 5.1 ships its CLI installer, public/admin/cli/install.php). Whichever holds the script
+# wins, top first, so a later release that moves the CLI back to the top works as well.
+moodle_cli() {
+  local candidate
+  for candidate in "$1/admin/cli/$2" "$1/public/admin/cli/$2"; do
+    if [ -f "$candidate" ]; then
+      printf '%s' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# render_vhost TEMPLATE DIRROOT HEALTH_PAGE: Moodle's virtual host (httpd-moodle.conf) on stdout,
+# its DocumentRoot and <Directory> the release's document root (moodle_docroot).
+render_vhost() {
+  local docroot
+  docroot=$(moodle_docroot "$2") || return 1
+  sed -e "s#@DOCUMENT_ROOT@#$docroot#g" -e "s#@HEALTH_PAGE@#$3#" "$1"
+}
+
+# render_cron TEMPLATE DIRROOT [PGSSLROOTCERT]: Moodle's cron file (moodle-cron) on stdout, running
+# the release's admin/cli/cron.php (moodle_cli), with libpq's CA variable when one is given.
+render_cron() {
+  local script
+  if ! script=$(moodle_cli "$2" cron.php); then
+    # No cron.php in the release (not a whole Moodle): where its layout keeps it, as before layouts.
+    script="$(moodle_docroot "$2" || printf '%s' "$2")/admin/cli/cron.php"
+  fi
+  # Through the dirroot symlink, as the document root: the next release's cron.php after a switch.
+  sed "s#@CRON_SCRIPT@#$script#g" "$1" | if [ -n "${3:-}" ]; then sed "/^MAILTO=/a PGSSLROOTCERT=$3"; else cat; fi
+}
+
+# Where bootstrap.sh installs the rendered virtual host and cron file (the tests point them elsewhere).
+HTTPD_VHOST="${HTTPD_VHOST:-/etc/httpd/conf.d/moodle.conf}"
+MOODLE_CRON="${MOODLE_CRON:-/etc/cron.d/moodle}"
+
+# refresh_layout_config DIRROOT: renders the installed virtual host and cron file again for the
+# release DIRROOT points at, keeping what bootstrap.sh chose for them (the health page's path, the
+# cron file's PGSSLROOTCERT). install-release.sh runs it after each switch: a release of the other
+# layout (Moodle 4.5 to 5.1) moves the document root and cron.php. start.sh reloads Apache next;
+# crond reads a changed file by itself. Nothing to do before the bootstrap has installed them.
+refresh_layout_config() {
+  local health pgca rendered
+  [ -f "$HTTPD_VHOST" ] || return 0
+  health=$(sed -n 's#^ *Alias /autopilot-health ##p' "$HTTPD_VHOST" | head -n 1)
+  [ -n "$health" ] || die "$HTTPD_VHOST has no /autopilot-health alias: not rendering it again"
+  rendered=$(render_vhost "$BUNDLE_DIR/config/httpd-moodle.conf" "$1" "$health") \
+    || die "cannot render the virtual host for $1 (no version.php, neither at its top nor under public/)"
+  printf '%s\n' "$rendered" >"$HTTPD_VHOST.new"
+  mv -f "$HTTPD_VHOST.new" "$HTTPD_VHOST"
+  if [ -f "$MOODLE_CRON" ]; then
+    pgca=$(sed -n 's/^PGSSLROOTCERT=//p' "$MOODLE_CRON" | head -n 1)
+    rendered=$(render_cron "$BUNDLE_DIR/config/moodle-cron" "$1" "$pgca") \
+      || die "cannot render the cron file for $1"
+    printf '%s\n' "$rendered" >"$MOODLE_CRON.new"
+    chmod 0644 "$MOODLE_CRON.new"
+    mv -f "$MOODLE_CRON.new" "$MOODLE_CRON"
+  fi
+  log "virtual host and cron file follow the $(moodle_layout "$1") layout of $1"
+}

@@ -26,6 +26,10 @@ target="${1:-$(json_get "$site_json" dirroot)}"
 # The physical directory: the temporary file and the rename must be in the same directory as the
 # final config.php, not beside the dirroot symlink.
 target=$(cd "$target" && pwd -P)
+# config.php goes to the release's top in both layouts, never into Moodle 5.1's public/ (its
+# public/config.php is Moodle's stub that loads ../config.php); only the setup.php it loads differs.
+# A directory with no version.php at all gets the classic config.php, as before layouts existed.
+layout=$(moodle_layout "$target") || layout=classic
 session_parameter=$(json_get "$site_json" session_config_parameter)
 secret_arn=$(json_get "$site_json" db_app_secret_arn)
 [ -n "$secret_arn" ] || die "the site configuration's db_app_secret_arn is empty"
@@ -65,7 +69,7 @@ fi
 tmp=$(mktemp "$target/.config.php.XXXXXX")
 # printf is a shell builtin: the secret goes down the pipe without ever being an exec argument.
 if ! printf '%s' "$secret_json" \
-    | "$PHP_BIN" "$BUNDLE_DIR/config/render-config.php" --site="$work/site.json" --session="$work/session.json" >"$tmp"; then
+    | "$PHP_BIN" "$BUNDLE_DIR/config/render-config.php" --site="$work/site.json" --session="$work/session.json" --layout="$layout" >"$tmp"; then
   die "config.php was not rendered (the render-config line above says why); the previous one is unchanged"
 fi
 unset secret_json

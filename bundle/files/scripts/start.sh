@@ -4,7 +4,9 @@
 #
 # A running PHP-FPM is reloaded, not restarted: its workers finish their requests and are replaced,
 # and the new ones start with an empty OPcache and realpath cache, so no worker keeps running code
-# (or resolving the dirroot symlink) from the previous release. Apache is reloaded gracefully.
+# (or resolving the dirroot symlink) from the previous release. Apache is reloaded gracefully, and
+# so reads the virtual host install-release.sh rendered for the release's layout (its document root
+# is dirroot/public from Moodle 5.1 on).
 # Moodle's caches are not purged here: a new code version purges them in its upgrade.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR

@@ -175,8 +175,10 @@ class BundleLayoutTest {
     @Test
     void cronRunsMoodlesCronEveryMinuteAsTheWebServer() {
         String cron = Bundle.read(files().resolve("config/moodle-cron"));
-        assertThat(cron.lines().filter(l -> !l.startsWith("#") && l.contains("cron.php")).toList())
-                .containsExactly("* * * * * apache /usr/bin/php @DIRROOT@/admin/cli/cron.php >>/var/log/moodle/cron.log 2>&1");
+        assertThat(cron.lines().filter(l -> l.startsWith("* ")).toList())
+                .containsExactly("* * * * * apache /usr/bin/php @CRON_SCRIPT@ >>/var/log/moodle/cron.log 2>&1");
+        // lib.sh's render_cron puts the release's admin/cli/cron.php there (ReleaseLayoutTest).
+        assertThat(Bundle.read(files().resolve("scripts/lib.sh"))).contains("sed \"s#@CRON_SCRIPT@#$script#g\"");
     }
 
     @Test
@@ -187,13 +189,15 @@ class BundleLayoutTest {
         // The trusted proxies of mod_remoteip are the same ranges: a forwarded request has its client's address.
         assertThat(vhost).contains("RemoteIPInternalProxy 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10");
         assertThat(Bundle.read(files().resolve("scripts/bootstrap.sh")))
-                .contains("-e \"s#@HEALTH_PAGE@#$BUNDLE_DIR/config/health.php#\"");
+                .contains("render_vhost \"$BUNDLE_DIR/config/httpd-moodle.conf\" \"$DIRROOT\" \"$BUNDLE_DIR/config/health.php\"");
+        assertThat(Bundle.read(files().resolve("scripts/lib.sh"))).contains("-e \"s#@HEALTH_PAGE@#$3#\"");
     }
 
     @Test
     void theVirtualHostServesMoodleThroughPhpFpm() {
         String vhost = Bundle.read(files().resolve("config/httpd-moodle.conf"));
-        assertThat(vhost).contains("DocumentRoot /var/www/moodle", "DirectoryIndex index.php", "AcceptPathInfo On",
+        // The document root follows the release's layout (lib.sh render_vhost; ReleaseLayoutTest).
+        assertThat(vhost).contains("DocumentRoot @DOCUMENT_ROOT@", "<Directory @DOCUMENT_ROOT@>", "DirectoryIndex index.php", "AcceptPathInfo On",
                 "LimitRequestBody", "proxy:unix:/run/php-fpm/www.sock|fcgi://localhost", "RedirectMatch 404 \"/\\.\"");
         String pool = Bundle.read(files().resolve("config/php-fpm-www.conf"));
         assertThat(pool).contains("listen = /run/php-fpm/www.sock", "user = apache", "pm.max_children = @PM_MAX_CHILDREN@");

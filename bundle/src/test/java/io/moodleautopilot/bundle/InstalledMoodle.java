@@ -120,7 +120,7 @@ final class InstalledMoodle {
      */
     static synchronized InstalledMoodle get(EmbeddedPostgres pg) {
         Path archive = HealthPageTest.releaseArchive();
-        assumeTrue(archive != null, "the Moodle release archive (../shared/moodle/moodle-4.5.6.tgz) is not here");
+        assumeTrue(archive != null, "no Moodle release archive here (MOODLE_RELEASE_TGZ, ../shared/moodle or ~/.cache/moodle-autopilot)");
         if (failed != null) {
             throw new AssertionError("installing Moodle failed earlier in this run", failed);
         }

@@ -23,7 +23,7 @@ class ReleaseCacheStoresTest {
     @BeforeAll
     static void unpackTheReleasesCacheStores(@TempDir Path shared) {
         Path archive = HealthPageTest.releaseArchive();
-        assumeTrue(archive != null, "the Moodle release archive (../shared/moodle/moodle-4.5.6.tgz) is not here");
+        assumeTrue(archive != null, "no Moodle release archive here (MOODLE_RELEASE_TGZ, ../shared/moodle or ~/.cache/moodle-autopilot)");
         Bundle.Result r = Bundle.run(Bundle.command("tar", "-xzf", archive.toString(), "-C", shared.toString(),
                 "moodle/cache/stores", "moodle/cache/upgrade.txt"));
         assertThat(r.exit()).as(r.all()).isZero();

@@ -27,6 +27,11 @@ abstract class JsonTargetStandIn implements StandIn {
      */
     abstract ResponseDefinition answer(String operation, JsonNode body);
 
+    /** The same, for a stand-in that also needs the request itself (to pass it on). */
+    ResponseDefinition answer(String operation, JsonNode body, Request request) {
+        return answer(operation, body);
+    }
+
     @Override
     public final boolean handles(String operation, Request request) {
         String target = request.getHeader("X-Amz-Target");
@@ -41,6 +46,6 @@ abstract class JsonTargetStandIn implements StandIn {
         } catch (IOException e) {
             return StandIn.json(400, "{\"__type\":\"SerializationException\",\"message\":\"request body is not JSON\"}");
         }
-        return answer(operation, body);
+        return answer(operation, body, request);
     }
 }

@@ -3,8 +3,12 @@ package io.moodleautopilot.tools;
 import io.moodleautopilot.testbed.AlarmActionsStandIn;
 import io.moodleautopilot.testbed.AwsGateway;
 import io.moodleautopilot.testbed.CodePipelineStandIn;
+import io.moodleautopilot.testbed.RunCommandStandIn;
+import io.moodleautopilot.testbed.SiteRunCommandStandIn;
+import io.moodleautopilot.testbed.StandIn;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The local stack's AWS endpoint: the same WireMock gateway the tests use, in front of a running
@@ -13,7 +17,13 @@ import java.util.List;
  * <p>With {@code --postgres FILE} it also starts a real PostgreSQL (the embedded default for Moodle's
  * database) and writes its port to FILE.
  *
- * <p>Usage: {@code LocalAws --moto URL --port N [--pipeline NAME]... [--postgres FILE]}
+ * <p>With {@code --site-runner SCRIPT} Run Command runs its documents on the local Moodle site
+ * (SiteRunCommandStandIn; SCRIPT is scripts/local_site.py, {@code --site-dir} its state directory,
+ * {@code --stack} the stack's name for the instance scripts); without it, GetCommandInvocation answers
+ * as an instance with nothing to change (RunCommandStandIn).
+ *
+ * <p>Usage: {@code LocalAws --moto URL --port N [--pipeline NAME]... [--postgres FILE]
+ * [--site-runner SCRIPT --site-dir DIR --stack NAME]}
  */
 public final class LocalAws {
     private LocalAws() {
@@ -24,12 +34,18 @@ public final class LocalAws {
         int port = 0;
         List<String> pipelines = new ArrayList<>();
         String postgresFile = null;
+        String siteRunner = null;
+        String siteDir = null;
+        String stack = "moodle";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--moto" -> moto = args[i + 1];
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--pipeline" -> pipelines.add(args[i + 1]);
                 case "--postgres" -> postgresFile = args[i + 1];
+                case "--site-runner" -> siteRunner = args[i + 1];
+                case "--site-dir" -> siteDir = args[i + 1];
+                case "--stack" -> stack = args[i + 1];
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -42,8 +58,16 @@ public final class LocalAws {
         }
         CodePipelineStandIn codePipeline = new CodePipelineStandIn();
         pipelines.forEach(codePipeline::createPipeline);
+        if (port == 0 && siteRunner != null) {
+            System.err.println("--site-runner needs a fixed --port (the instance scripts call the gateway back)");
+            System.exit(2);
+        }
+        StandIn runCommand = siteRunner == null ? new RunCommandStandIn()
+                : new SiteRunCommandStandIn(moto, List.of("python3", siteRunner, "run-document"),
+                Map.of("AUTOPILOT_SITE_DIR", siteDir == null ? "" : siteDir, "STACK_NAME", stack,
+                        "AWS_ENDPOINT_URL", "http://127.0.0.1:" + port));
         AwsGateway gateway = new AwsGateway(moto, List.of(codePipeline, new AlarmActionsStandIn(moto),
-                new io.moodleautopilot.testbed.AtomicWritesStandIn(moto), new io.moodleautopilot.testbed.RunCommandStandIn()), port);
+                new io.moodleautopilot.testbed.AtomicWritesStandIn(moto), runCommand), port);
         if (postgresFile != null) {
             try {
                 var pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
