@@ -1189,9 +1189,11 @@ def demo(keep=False):
                 if exited is None and installer.poll() is not None:
                     exited = now
                     lines.append(f"{now:5.1f} s  the installer exited ({installer.returncode})")
-                if result.get("phase") != seen:
-                    seen = result.get("phase")
-                    lines.append(f"{now:5.1f} s  detector: {seen}")
+                if (result.get("phase"), result.get("outcome")) != seen:
+                    seen = (result.get("phase"), result.get("outcome"))
+                    lines.append(f"{now:5.1f} s  detector: {seen[0]}"
+                                 + (" (settling: the flag waits until the site has been complete for 30 s)"
+                                    if seen[1] == "SETTLING" else ""))
                 after = client("ssm").get_parameter(Name=flag)["Parameter"]["Version"]
                 if after != before:
                     lines.append(f"{now:5.1f} s  detector set the flag to Yes (version {after})")

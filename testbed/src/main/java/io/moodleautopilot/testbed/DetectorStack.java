@@ -150,6 +150,24 @@ public final class DetectorStack {
         }
     }
 
+    /**
+     * Makes the detector's phase record say the site has been seen COMPLETE for {@code d} (its
+     * settle time passed), as a minute schedule's earlier runs would have left it.
+     */
+    public void seenCompleteFor(java.time.Duration d) {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (SsmClient ssm = AwsCallRecorder.unrecorded(SsmClient.builder())) {
+            String current = phaseRecord();
+            com.fasterxml.jackson.databind.node.ObjectNode n = current == null ? mapper.createObjectNode()
+                    : (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(current);
+            n.put("phase", "COMPLETE");
+            n.put("completeSince", java.time.Instant.now().minus(d).toString());
+            ssm.putParameter(r -> r.name(phaseParameter()).value(n.toString()).type("String").overwrite(true));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the phase record is not JSON", e);
+        }
+    }
+
     public boolean ruleEnabled() {
         try (EventBridgeClient events = AwsCallRecorder.unrecorded(EventBridgeClient.builder())) {
             return "ENABLED".equals(events.describeRule(r -> r.name(rule)).stateAsString());

@@ -62,13 +62,14 @@ public class InstallDetectorHandler extends JsonEventHandler {
             DetectionResult r = service().detect();
             MDC.put("phase", r.phase().name());
             telemetry.count(namespace(), stack, "InstallPhase", "Phase", r.phase().name());
-            LOG.info("install phase {} (cluster {}, login page {}){}{}{}{}", r.phase(), r.clusterStatus(), r.probe(),
+            LOG.info("install phase {} (cluster {}, login page {}){}{}{}{}{}", r.phase(), r.clusterStatus(), r.probe(),
                     r.flagSet() ? "; setup flag set to Yes" : "", r.scheduleDisabled() ? "; minute schedule disabled" : "",
                     r.claimedElsewhere() == null ? ""
                             : "; another detector claimed the change to Yes (claim " + r.claimedElsewhere() + ") and writes it",
-                    r.noKept() ? "; the No was set on a complete site (never seen incomplete): left as it is" : "");
+                    r.noKept() ? "; the No was set on a complete site (never seen incomplete): left as it is" : "",
+                    r.settling() ? "; complete, not yet for the settle time: a later run sets the flag" : "");
             String verdict = r.flagSet() ? "FLAG_SET" : r.claimedElsewhere() != null ? "CLAIMED_ELSEWHERE"
-                    : r.noKept() ? "NO_KEPT" : "OBSERVED";
+                    : r.noKept() ? "NO_KEPT" : r.settling() ? "SETTLING" : "OBSERVED";
             ObjectNode n = outcome(verdict, "phase " + r.phase());
             n.put("phase", r.phase().name());
             n.put("clusterStatus", r.clusterStatus());
@@ -111,7 +112,7 @@ public class InstallDetectorHandler extends JsonEventHandler {
                     new ManagedSecretCredentials(clients.secretsManager(), settings.secretId()),
                     new JdbcDatabase(settings.target()), parameters, new LoginPageProbe(settings.siteUrl()),
                     new EventBridgeSchedule(clients.eventBridge(), settings.scheduleRuleName()), parameters,
-                    Clock.systemUTC());
+                    Clock.systemUTC(), settings.completeSettle());
             service = s;
         }
         return s;

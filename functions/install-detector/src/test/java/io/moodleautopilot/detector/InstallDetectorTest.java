@@ -80,6 +80,11 @@ class InstallDetectorTest {
         assertThat(stack.ruleEnabled()).isTrue();
 
         site.setSiteNames("Moodle Autopilot University", "MAU");
+        // Complete, but not for the settle time yet: the installer may still be finishing.
+        assertThat(run(h).outcome()).isEqualTo("SETTLING");
+        assertThat(stack.flag().value()).isEqualTo("No");
+        assertThat(stack.phaseRecord()).contains("\"completeSince\"");
+        stack.seenCompleteFor(java.time.Duration.ofSeconds(31));
         var done = run(h);
 
         assertThat(done.outcome()).isEqualTo("FLAG_SET");
@@ -100,6 +105,8 @@ class InstallDetectorTest {
         DetectorStack stack = new DetectorStack("moodle", "auroramysql", maria.port(), MariaDbServer.DATABASE, "lms_")
                 .create(MariaDbServer.USER, MariaDbServer.PASSWORD);
         MoodleSite site = mariaSite(maria, "lms_").drop().complete();
+        assertThat(run(handler(stack)).outcome()).isEqualTo("SETTLING");
+        stack.seenCompleteFor(java.time.Duration.ofSeconds(31));
 
         var result = run(handler(stack));
 
@@ -246,6 +253,8 @@ class InstallDetectorTest {
             run(h);
             site.setSiteNames("Moodle Autopilot University", "MAU");
             run(h);
+            stack.seenCompleteFor(java.time.Duration.ofSeconds(31));
+            run(h);
         }).calls());
         IamPolicy policy = stack.functionPolicy();
 
@@ -273,6 +282,8 @@ class InstallDetectorTest {
                 site.drop();
                 assertThat(run(handler(stack)).result().path("phase").asText()).isEqualTo("NOT_INSTALLED");
                 site.complete();
+                assertThat(run(handler(stack)).outcome()).isEqualTo("SETTLING");
+                stack.seenCompleteFor(java.time.Duration.ofSeconds(31));
                 long before = stack.flag().version();
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<JsonNode>> results = new ArrayList<>();
@@ -319,6 +330,8 @@ class InstallDetectorTest {
         InstallDetectorHandler h = handler(stack);
         assertThat(run(h).result().path("phase").asText()).isEqualTo("INSTALLING");
         site.drop().complete();
+        assertThat(run(h).outcome()).isEqualTo("SETTLING");
+        stack.seenCompleteFor(java.time.Duration.ofSeconds(31));
         assertThat(run(h).outcome()).isEqualTo("FLAG_SET");
         stack.setFlag("No");
         long operatorsNo = stack.flag().version();
@@ -339,6 +352,8 @@ class InstallDetectorTest {
         site.pluginsInstalling();
         assertThat(run(handler(stack)).result().path("phase").asText()).isEqualTo("INSTALLING");
         site.drop().complete();
+        assertThat(run(handler(stack)).outcome()).isEqualTo("SETTLING");
+        stack.seenCompleteFor(java.time.Duration.ofSeconds(31));
         var reinstalled = run(handler(stack));
 
         assertThat(reinstalled.outcome()).isEqualTo("FLAG_SET");
@@ -353,6 +368,7 @@ class InstallDetectorTest {
         MoodleSite site = new MoodleSite(MoodleSite.connections(pg.getPostgresDatabase()), MoodleSite.Dialect.POSTGRESQL, "mdl_")
                 .drop().complete();
         String claim = stack.claimAsAnotherDetector();
+        stack.seenCompleteFor(java.time.Duration.ofSeconds(31));
 
         var result = AwsCallRecorder.record(() -> run(handler(stack)));
 

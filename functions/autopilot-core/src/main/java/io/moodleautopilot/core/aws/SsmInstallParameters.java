@@ -24,6 +24,7 @@ public final class SsmInstallParameters implements DetectorPorts.SetupFlag, Dete
     /** What this container last wrote, so an unchanged phase costs no write (and no read). */
     private volatile String lastRecorded;
     private volatile String lastUnder;
+    private volatile Instant lastSince;
 
     public SsmInstallParameters(Supplier<SsmClient> ssm, String flagName, String phaseName, String claimPath) {
         this.ssm = ssm;
@@ -69,15 +70,24 @@ public final class SsmInstallParameters implements DetectorPorts.SetupFlag, Dete
     }
 
     @Override
-    public String incompleteUnder() {
+    public Last last() {
         try {
             String json = ssm.get().getParameter(r -> r.name(phaseName)).parameter().value();
-            com.fasterxml.jackson.databind.JsonNode under = MAPPER.readTree(json).path("incompleteUnder");
-            return under.isTextual() ? under.asText() : null;
+            com.fasterxml.jackson.databind.JsonNode n = MAPPER.readTree(json);
+            com.fasterxml.jackson.databind.JsonNode under = n.path("incompleteUnder");
+            Instant since = null;
+            if (n.path("completeSince").isTextual()) {
+                try {
+                    since = Instant.parse(n.path("completeSince").asText());
+                } catch (java.time.format.DateTimeParseException e) {
+                    since = null; // an unreadable time starts the settle time again
+                }
+            }
+            return new Last(under.isTextual() ? under.asText() : null, since);
         } catch (ParameterNotFoundException e) {
-            return null;
+            return Last.NONE;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return null; // an unreadable record vouches for nothing
+            return Last.NONE; // an unreadable record vouches for nothing
         }
     }
 
@@ -88,11 +98,13 @@ public final class SsmInstallParameters implements DetectorPorts.SetupFlag, Dete
     }
 
     @Override
-    public void record(InstallPhase phase, String probe, String incompleteUnder) {
+    public void record(InstallPhase phase, String probe, String incompleteUnder, Instant completeSince) {
         // A null incompleteUnder (the flag is not No) changes nothing that matters: a later No is a new
         // version, which an older key never names. So it costs no write on its own.
+        // Nor does a null completeSince (not read: the flag is not No): the time matters only under a No.
         String key = phase + "|" + probe;
-        if (key.equals(lastRecorded) && (incompleteUnder == null || incompleteUnder.equals(lastUnder))) {
+        boolean sinceChanged = completeSince != null && !completeSince.equals(lastSince);
+        if (key.equals(lastRecorded) && !sinceChanged && (incompleteUnder == null || incompleteUnder.equals(lastUnder))) {
             return;
         }
         ObjectNode n = MAPPER.createObjectNode();
@@ -104,10 +116,14 @@ public final class SsmInstallParameters implements DetectorPorts.SetupFlag, Dete
         } else {
             n.put("incompleteUnder", incompleteUnder);
         }
+        if (completeSince != null) {
+            n.put("completeSince", completeSince.toString());
+        }
         n.put("observedAt", Instant.now().toString());
         ssm.get().putParameter(r -> r.name(phaseName).value(n.toString()).type(ParameterType.STRING).overwrite(true)
                 .description("Moodle install phase as last seen by the InstallDetector"));
         lastRecorded = key;
         lastUnder = incompleteUnder;
+        lastSince = completeSince;
     }
 }

@@ -10,7 +10,10 @@ package io.moodleautopilot.core.install;
  *                       (it writes Yes, this run did not); null otherwise
  * @param noKept         the site is complete and the flag reads No, but this No was never seen with
  *                       the site incomplete (an operator's No on an installed site): left as it is
+ * @param settling       the site is complete under a No that may become Yes, but has not been
+ *                       seen complete for {@code InstallDetectorService}'s settle time yet: a later
+ *                       run sets the flag
  */
 public record DetectionResult(InstallPhase phase, String clusterStatus, String probe, boolean flagSet,
-                              boolean scheduleDisabled, String claimedElsewhere, boolean noKept) {
+                              boolean scheduleDisabled, String claimedElsewhere, boolean noKept, boolean settling) {
 }

@@ -50,11 +50,17 @@ public final class DetectorPorts {
          *
          * @param incompleteUnder the setup flag's No (its claim key) under which the site was last
          *                        seen not COMPLETE, or null when there is none
+         * @param completeSince   when the site was first seen COMPLETE in the run of COMPLETE
+         *                        observations this one belongs to, or null when it is not COMPLETE
          */
-        void record(InstallPhase phase, String probe, String incompleteUnder);
+        void record(InstallPhase phase, String probe, String incompleteUnder, java.time.Instant completeSince);
 
-        /** @return the incompleteUnder of the last record, or null (no record, or none in it) */
-        String incompleteUnder();
+        /** @return the last record's incompleteUnder and completeSince (nulls: no record, or none in it) */
+        Last last();
+
+        record Last(String incompleteUnder, java.time.Instant completeSince) {
+            public static final Last NONE = new Last(null, null);
+        }
     }
 
     public interface SiteProbe {

@@ -10,7 +10,7 @@ import java.util.Map;
  */
 public record DetectorSettings(String stackName, String setupFlagParameter, String phaseParameter,
                               String claimPath, String clusterIdentifier, String secretId, DatabaseTarget target,
-                              String siteUrl, String scheduleRuleName) {
+                              String siteUrl, String scheduleRuleName, java.time.Duration completeSettle) {
 
     public static DetectorSettings load(Map<String, String> env) {
         String stack = Env.required(env, "STACK_NAME");
@@ -25,6 +25,9 @@ public record DetectorSettings(String stackName, String setupFlagParameter, Stri
                 env.getOrDefault("INSTALL_PHASE_PARAMETER", "/Moodle/" + stack + "/Automation/InstallPhase"),
                 env.getOrDefault("INSTALL_CLAIM_PATH", "/Moodle/" + stack + "/Automation/InstallCompleteClaim"),
                 Env.required(env, "DB_CLUSTER_ID"), Env.required(env, "DB_SECRET_ARN"), target,
-                env.getOrDefault("SITE_URL", ""), env.getOrDefault("SCHEDULE_RULE_NAME", ""));
+                env.getOrDefault("SITE_URL", ""), env.getOrDefault("SCHEDULE_RULE_NAME", ""),
+                env.containsKey("COMPLETE_SETTLE_SECONDS")
+                        ? java.time.Duration.ofSeconds(Env.parseInt("COMPLETE_SETTLE_SECONDS", env.get("COMPLETE_SETTLE_SECONDS")))
+                        : InstallDetectorService.DEFAULT_SETTLE);
     }
 }

@@ -27,6 +27,14 @@ public final class InstallDetectorService {
     static final Duration STALE_CLAIM = Duration.ofMinutes(5);
     /** Each further claim needs another stale one: more than a few means something else is wrong. */
     static final int MAX_CLAIMS = 5;
+    /**
+     * How long the site must have been seen complete before the flag turns Yes. Moodle's CLI
+     * installer writes the last of what the classifier reads (the site's names) and then still
+     * builds the themes' CSS for a few seconds (admin/cli/install_database.php: upgrade_themes()
+     * after install_cli_database()): a flip at the first COMPLETE started production while the
+     * installer still ran. With the minute schedule the second COMPLETE comes a minute later.
+     */
+    public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(30);
 
     private final DetectorPorts.SetupFlag flag;
     private final DetectorPorts.Cluster cluster;
@@ -37,12 +45,13 @@ public final class InstallDetectorService {
     private final DetectorPorts.Schedule schedule;
     private final DetectorPorts.TransitionClaims claims;
     private final Clock clock;
+    private final Duration settle;
 
     public InstallDetectorService(DetectorPorts.SetupFlag flag, DetectorPorts.Cluster cluster,
                                   DetectorPorts.CredentialsSource credentials, DetectorPorts.Database database,
                                   DetectorPorts.PhaseRecord record, DetectorPorts.SiteProbe probe,
                                   DetectorPorts.Schedule schedule, DetectorPorts.TransitionClaims claims,
-                                  Clock clock) {
+                                  Clock clock, Duration settle) {
         this.flag = flag;
         this.cluster = cluster;
         this.credentials = credentials;
@@ -52,6 +61,7 @@ public final class InstallDetectorService {
         this.schedule = schedule;
         this.claims = claims;
         this.clock = clock;
+        this.settle = settle;
     }
 
     /**
@@ -70,6 +80,7 @@ public final class InstallDetectorService {
         String probed = probe.probe();
         boolean flagIsNo = current.orElse(null) == SetupFlag.NO;
         String incompleteUnder;
+        Instant completeSince = null;
         if (!flagIsNo) {
             incompleteUnder = null;
         } else if (phase != InstallPhase.COMPLETE) {
@@ -77,15 +88,20 @@ public final class InstallDetectorService {
         } else {
             // Only here is the record read: a complete site under a No (one call, not every minute
             // of an installation).
-            incompleteUnder = record.incompleteUnder();
+            DetectorPorts.PhaseRecord.Last last = record.last();
+            incompleteUnder = last.incompleteUnder();
+            completeSince = last.completeSince() != null ? last.completeSince() : clock.instant();
         }
-        record.record(phase, probed, incompleteUnder);
+        record.record(phase, probed, incompleteUnder, completeSince);
 
         boolean flagSet = false;
         boolean noKept = false;
+        boolean settling = false;
         String claimedElsewhere = null;
         if (phase == InstallPhase.COMPLETE && flagIsNo && !mayFlip(reading, incompleteUnder)) {
             noKept = true;
+        } else if (phase == InstallPhase.COMPLETE && flagIsNo && completeSince.plus(settle).isAfter(clock.instant())) {
+            settling = true;
         } else if (phase == InstallPhase.COMPLETE && flagIsNo) {
             Claim claim = claim(reading);
             if (claim.won()) {
@@ -102,7 +118,7 @@ public final class InstallDetectorService {
             schedule.disable();
             disabled = true;
         }
-        return new DetectionResult(phase, status, probed, flagSet, disabled, claimedElsewhere, noKept);
+        return new DetectionResult(phase, status, probed, flagSet, disabled, claimedElsewhere, noKept, settling);
     }
 
     /**

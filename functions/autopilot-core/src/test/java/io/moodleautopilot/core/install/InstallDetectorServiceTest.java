@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The claim on the flag's change to Yes, with the ports as plain fakes. */
+/**
+ * The claim on the flag's change to Yes and the settle time before it, with the ports as plain
+ * fakes. The claim tests run with no settle time; the settle tests with the default.
+ */
 class InstallDetectorServiceTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
     private static final Instant FLAG_WRITTEN = Instant.parse("2026-03-01T10:00:00Z");
@@ -26,6 +29,10 @@ class InstallDetectorServiceTest {
     /** The phase record's No under which the site was seen incomplete: by default the flag's own (an installation ran). */
     private String incompleteUnder = "v3-" + FLAG_WRITTEN.getEpochSecond();
     private final List<String> recorded = new ArrayList<>();
+    /** The phase record's completeSince. */
+    private Instant completeSince;
+    private Duration settle = Duration.ZERO;
+    private Instant now = NOW;
 
     private DetectionResult detect(MoodleSnapshot snapshot) {
         DetectorPorts.SetupFlag setupFlag = new DetectorPorts.SetupFlag() {
@@ -62,19 +69,20 @@ class InstallDetectorServiceTest {
         };
         DetectorPorts.PhaseRecord phaseRecord = new DetectorPorts.PhaseRecord() {
             @Override
-            public void record(InstallPhase phase, String probe, String under) {
+            public void record(InstallPhase phase, String probe, String under, Instant since) {
                 recorded.add(phase + " " + under);
                 incompleteUnder = under;
+                completeSince = since;
             }
 
             @Override
-            public String incompleteUnder() {
-                return incompleteUnder;
+            public Last last() {
+                return new Last(incompleteUnder, completeSince);
             }
         };
         return new InstallDetectorService(setupFlag, () -> "available", credentials, c -> snapshot,
                 phaseRecord, () -> "not configured", () -> scheduleDisabled = true, claimStore,
-                Clock.fixed(NOW, ZoneOffset.UTC)).detect();
+                Clock.fixed(now, ZoneOffset.UTC), settle).detect();
     }
 
     @Test
@@ -221,6 +229,55 @@ class InstallDetectorServiceTest {
         incompleteUnder = null;
         flag = new FlagReading("No", 1, NOW.minusSeconds(600));
 
+        assertThat(detect(COMPLETE).flagSet()).isTrue();
+    }
+
+    // --- the settle time: complete for a while before the flag turns Yes ------------------------
+
+    @Test
+    void theFirstCompleteOnlyStartsTheSettleTime() {
+        settle = InstallDetectorService.DEFAULT_SETTLE;
+
+        DetectionResult r = detect(COMPLETE);
+
+        assertThat(r.settling()).isTrue();
+        assertThat(r.flagSet()).isFalse();
+        assertThat(flagWrites).isEmpty();
+        assertThat(claims).as("nothing claimed while settling").isEmpty();
+        assertThat(scheduleDisabled).isFalse();
+        assertThat(completeSince).isEqualTo(NOW);
+    }
+
+    @Test
+    void stillCompleteAfterTheSettleTimeTheFlagTurnsYes() {
+        settle = InstallDetectorService.DEFAULT_SETTLE;
+        detect(COMPLETE);
+        now = NOW.plus(settle).minusSeconds(1);
+        assertThat(detect(COMPLETE).settling()).as("a second early").isTrue();
+
+        now = NOW.plus(settle);
+        DetectionResult r = detect(COMPLETE);
+
+        assertThat(r.settling()).isFalse();
+        assertThat(r.flagSet()).isTrue();
+        assertThat(flagWrites).containsExactly("Yes");
+        assertThat(completeSince).as("the run of COMPLETE observations keeps its start").isEqualTo(NOW);
+    }
+
+    /** The installer wrote the site's names, then something it did after undid COMPLETE: start again. */
+    @Test
+    void anIncompleteObservationInBetweenStartsTheSettleTimeAgain() {
+        settle = InstallDetectorService.DEFAULT_SETTLE;
+        detect(COMPLETE);
+        now = NOW.plusSeconds(20);
+        detect(new MoodleSnapshot(true, "2024100700", "1", true, false, 0, 1, "MAU"));
+        assertThat(completeSince).isNull();
+
+        now = NOW.plusSeconds(40);
+        assertThat(detect(COMPLETE).settling()).isTrue();
+        now = NOW.plusSeconds(69);
+        assertThat(detect(COMPLETE).flagSet()).isFalse();
+        now = NOW.plusSeconds(70);
         assertThat(detect(COMPLETE).flagSet()).isTrue();
     }
 }
