@@ -255,62 +255,9 @@ configure_cloudwatch_agent() {
   log "CloudWatch agent: memory and disk metrics, logs to $log_group"
 }
 
-# Moodle's CLI installer, once per site: the first instance to take the lock on the shared dataroot
-# installs; any other (or a re-run) finds the database installed and moves on.
+# Moodle's CLI installer, once per site (install mode Unattended): scripts/unattended-install.sh.
 unattended_install() {
-  local mode admin_arn admin_json state admin_email fullname shortname
-  mode=$(json_get "$SITE_JSON" install_mode)
-  if [ "$mode" != Unattended ]; then
-    log "install mode $mode: the web installer finishes Moodle's installation"
-    return 0
-  fi
-  admin_arn=$(json_get "$SITE_JSON" admin_secret_arn)
-  [ -n "$admin_arn" ] || die "install mode Unattended needs admin_secret_arn in the site configuration"
-  admin_email=$(json_get "$SITE_JSON" admin_email)
-  fullname=$(json_get "$SITE_JSON" site_fullname)
-  shortname=$(json_get "$SITE_JSON" site_shortname)
-
-  exec 8>"$DATAROOT/.autopilot-install.lock"
-  log "waiting for the install lock on the shared dataroot"
-  flock -w 3600 8 || die "the install lock $DATAROOT/.autopilot-install.lock was not released within an hour"
-
-  state=$(runuser -u "$WEB_USER" -- "$PHP_BIN" "$BUNDLE_DIR/config/install-state.php" "$DIRROOT") \
-    || die "cannot read Moodle's install state from the database"
-  case "$state" in
-    installed)
-      log "Moodle is already installed"
-      ;;
-    partial)
-      die "the database has Moodle tables but no finished install (an installer died?): not installing over it; empty the database (or restore it) and run bootstrap.sh again"
-      ;;
-    upgrading)
-      die "Moodle's upgrade flag is set (an upgrade is running, or an installer or upgrade died): not installing; let it finish (or run admin/cli/upgrade.php) and run bootstrap.sh again"
-      ;;
-    empty)
-      if ! admin_json=$(awscli secretsmanager get-secret-value --secret-id "$admin_arn" \
-            --query SecretString --output text 2>"$AUTOPILOT_STATE/admin-secret.err"); then
-        log "$(head -c 2000 "$AUTOPILOT_STATE/admin-secret.err")"
-        die "cannot read the admin secret"
-      fi
-      rm -f "$AUTOPILOT_STATE/admin-secret.err"
-      log "installing Moodle's database with the CLI installer (this takes a few minutes)"
-      # The admin password goes on stdin to install-database.php, which hands it to Moodle's
-      # install_database.php in memory; printf is a builtin, so no process ever has it as argv.
-      if ! printf '%s' "$admin_json" | runuser -u "$WEB_USER" -- "$PHP_BIN" "$BUNDLE_DIR/config/install-database.php" "$DIRROOT" \
-          --agree-license --lang=en \
-          --adminemail="$admin_email" --fullname="$fullname" --shortname="$shortname" >>"$AUTOPILOT_LOG" 2>&1; then
-        unset admin_json
-        die "Moodle's CLI installer failed (its output is in $AUTOPILOT_LOG)"
-      fi
-      unset admin_json
-      log "Moodle's database is installed"
-      ;;
-    *)
-      die "unexpected install state '$state'"
-      ;;
-  esac
-  flock -u 8
-  exec 8>&-
+  bash "$BUNDLE_DIR/scripts/unattended-install.sh"
 }
 
 # The CodeDeploy agent, so that the pipeline can deploy to this instance. Installed last: the
