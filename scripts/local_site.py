@@ -757,9 +757,20 @@ def secret_file(name: str, username: str) -> dict:
             return value
     except (OSError, ValueError):
         pass
-    value = {"username": username, "password": secrets.token_hex(16)}
+    value = {"username": username, "password": secrets.token_hex(16) if name == "db-secret" else policy_password()}
     write(path, json.dumps(value) + "\n", 0o600)
     return value
+
+
+def policy_password() -> str:
+    """A password Moodle's default password policy accepts (its web installer's admin form checks
+    it: 8 characters, a digit, a lower and an upper case letter, a symbol), as the template's
+    AdminSecret generates one (RequireEachIncludedType); symbols that need no quoting anywhere."""
+    rng = secrets.SystemRandom()
+    classes = ("abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "-_.+=#%")
+    chars = [rng.choice(c) for c in classes] + [rng.choice("".join(classes)) for _ in range(20)]
+    rng.shuffle(chars)
+    return "".join(chars)
 
 
 def up(args) -> int:

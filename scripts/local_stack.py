@@ -1172,12 +1172,17 @@ def demo(keep=False):
     deliver_alarm(cpu_high, "OK", "installer done")()
 
     def watch_install():
-        """The Unattended install (what the bootstrap runs on the first instance) on the real site,
-        while the InstallDetector runs as its minute schedule would, back to back here."""
-        env = dict(os.environ, AUTOPILOT_SITE_DIR=state()["siteDir"])
+        """The template's default install mode (Wizard): the operator finishes Moodle's web
+        installer at the site URL, here scripts/web_installer.py over HTTP as a browser does, while
+        the InstallDetector runs as its minute schedule would, back to back here. (The Unattended
+        install, the bootstrap's scripts/unattended-install.sh, runs in UnattendedInstallSiteTest.)"""
+        st = site()
         out = open(STATE / "site-install.out", "w")
-        installer = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "local_site.py"), "install"],
-                                     env=env, stdout=out, stderr=subprocess.STDOUT)
+        installer = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "web_installer.py"), st["url"],
+                                      "--admin-password-file", str(Path(state()["siteDir"]) / "admin-secret.json"),
+                                      "--email", st["site"]["admin_email"], "--fullname", st["site"]["site_fullname"],
+                                      "--shortname", st["site"]["site_shortname"]],
+                                     stdout=out, stderr=subprocess.STDOUT)
         started = time.monotonic()
         lines, seen, exited = [], None, None
         try:
@@ -1215,11 +1220,13 @@ def demo(keep=False):
                 installer.kill()
             out.close()
         report = (STATE / "site-install.out").read_text().strip().splitlines()
+        lines.append("the web installer, page by page (scripts/web_installer.py):")
+        lines.extend("  " + line.strip() for line in report[:-1])
         lines.append(f"installer: {report[-1] if report else '(no output)'}")
         return "\n          ".join(lines)
 
-    step("Moodle installs for real (install-database.php, the Unattended install); the detector watches "
-         "it and sets the flag; the rule routes the change to the converger", watch_install,
+    step("Moodle installs for real: its web installer finished over HTTP (install mode Wizard); the detector "
+         "watches it and sets the flag; the rule routes the change to the converger", watch_install,
          lambda s: s["flag"] == "Yes" and s["group"] == "2/4/2" and s["alarms"] == "on"
          and s["status"]["phase"] == "PRODUCTION" and s["status"]["pipelineExecutionId"]
          and s["detector"] == "disabled" and site_installed())
