@@ -86,7 +86,9 @@ missing_php_packages() {
 # MariaDB), the PHP extensions of a real Moodle (MOODLE_PHP_EXTENSIONS: InstalledMoodle installs
 # the release and runs the bundle's Moodle scripts on it), redis-server (built with TLS: the
 # application cache tests start their own server with TLS only), shellcheck, jq, unzip and curl (the
-# bundle's scripts use them on the instances).
+# bundle's scripts use them on the instances), slapd and ldap-utils (the LDAP sign-in tests start
+# their own OpenLDAP server in a temporary directory; the package's own directory is not configured)
+# and php-ldap (Moodle's auth_ldap).
 ensure_test_packages() {
   local missing=() pkg
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
@@ -94,7 +96,15 @@ ensure_test_packages() {
   command -v php >/dev/null 2>&1 || missing+=(php-cli)
   while IFS= read -r pkg; do
     missing+=("$pkg")
-  done < <(missing_php_packages mysqli:php-mysql "${MOODLE_PHP_EXTENSIONS[@]}")
+  done < <(missing_php_packages mysqli:php-mysql ldap:php-ldap "${MOODLE_PHP_EXTENSIONS[@]}")
+  if [ ! -x /usr/sbin/slapd ]; then
+    missing+=(slapd)
+    # No system directory: the tests run slapd with a configuration of their own.
+    if [ "$(id -u)" = 0 ] && command -v debconf-set-selections >/dev/null 2>&1; then
+      echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+    fi
+  fi
+  command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)

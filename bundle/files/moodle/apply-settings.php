@@ -37,6 +37,76 @@ require_once(__DIR__ . '/autopilot-lib.php');
 const AUTOPILOT_SCRIPT = 'apply-settings';
 
 /**
+ * Secrets the instance itself reads from Secrets Manager and hands over (--secret-settings), never
+ * the operator's document (whose rules refuse them): the only settings that arrive that way.
+ */
+const AUTOPILOT_INSTANCE_SECRETS = ['auth_ldap/bind_pw'];
+
+/**
+ * The instance's secrets: a JSON object of allowed names to string values, from a descriptor the
+ * caller opened (php://fd/N), so the web user reads a root-only file without any path to it. No
+ * message ever quotes a value.
+ *
+ * @return array<int, array{name: string, plugin: ?string, value: string, secret: bool}>
+ */
+function autopilot_read_secret_settings(?string $source): array {
+    if ($source === null) {
+        return [];
+    }
+    if (!preg_match('#^php://fd/[3-9]$#', $source)) {
+        throw new autopilot_bad_input('--secret-settings must be php://fd/N (N from 3 to 9)');
+    }
+    $json = @file_get_contents($source);
+    try {
+        $secrets = json_decode((string) $json, true, 4, JSON_THROW_ON_ERROR);
+    } catch (JsonException $e) {
+        throw new autopilot_bad_input('the secret settings are not a JSON object');
+    }
+    if (!is_array($secrets) || ($secrets !== [] && array_is_list($secrets))) {
+        throw new autopilot_bad_input('the secret settings are not a JSON object');
+    }
+    $parsed = [];
+    foreach ($secrets as $key => $value) {
+        $key = (string) $key;
+        if (!in_array($key, AUTOPILOT_INSTANCE_SECRETS, true)) {
+            throw new autopilot_bad_input("'$key' is not a secret this instance sets (only "
+                . implode(', ', AUTOPILOT_INSTANCE_SECRETS) . ')');
+        }
+        if (!is_string($value) || $value === '' || str_contains($value, "\0")) {
+            throw new autopilot_bad_input("the secret for '$key' is not a non-empty string");
+        }
+        // Not through the settings rules: they refuse every secret, which is why these come here.
+        [$plugin, $name] = explode('/', $key, 2);
+        $parsed[] = ['name' => $name, 'plugin' => $plugin, 'value' => $value, 'secret' => true];
+    }
+    return $parsed;
+}
+
+/**
+ * The enabled authentication plugins ('auth', a comma list in priority order), changed the way
+ * Moodle's own page does (admin/auth.php: core\plugininfo\auth::enable_plugin(), which logs the
+ * change, ends the sessions of a disabled plugin's users and resets the plugin caches), one plugin
+ * at a time; then the order as written. Checked before any write: every plugin must be installed.
+ */
+function autopilot_apply_auth(string $current, string $wanted): void {
+    $list = fn(string $v): array => array_values(array_filter(array_map('trim', explode(',', $v)), 'strlen'));
+    $now = $list($current);
+    $want = $list($wanted);
+    foreach (array_diff($now, $want) as $plugin) {
+        \core\plugininfo\auth::enable_plugin($plugin, 0);
+    }
+    foreach (array_diff($want, $now) as $plugin) {
+        \core\plugininfo\auth::enable_plugin($plugin, 1);
+    }
+    $after = (string) get_config('core', 'auth');
+    if ($after !== implode(',', $want)) {
+        add_to_config_log('auth', $after, implode(',', $want), null);
+        set_config('auth', implode(',', $want));
+        \core_plugin_manager::reset_caches();
+    }
+}
+
+/**
  * Reads every current value first and refuses the whole payload if any setting is forced by
  * config.php (set_config() would store a value that Moodle then ignores), so that nothing is
  * written unless everything can be; then writes the settings that differ.
@@ -59,6 +129,15 @@ function autopilot_apply_settings(array $settings): array {
             autopilot_fail(AUTOPILOT_SCRIPT, "Moodle setting '$label' is forced by config.php: no setting was changed",
                 AUTOPILOT_EXIT_BAD_INPUT);
         }
+        if ($plugin === null && $name === 'auth') {
+            $installed = core_component::get_plugin_list('auth');
+            foreach (array_filter(array_map('trim', explode(',', $setting['value'])), 'strlen') as $auth) {
+                if (!isset($installed[$auth])) {
+                    autopilot_fail(AUTOPILOT_SCRIPT, "authentication plugin '$auth' is not installed: no setting was changed",
+                        AUTOPILOT_EXIT_BAD_INPUT);
+                }
+            }
+        }
         $current = get_config($plugin ?? 'core', $name);
         $plan[] = $setting + ['current' => $current === false ? false : (string) $current];
     }
@@ -73,8 +152,17 @@ function autopilot_apply_settings(array $settings): array {
         // As admin_setting::config_write(): a setting that did not exist is logged with old value null.
         $old = $step['current'] === false ? null : $step['current'];
         try {
-            set_config($step['name'], $step['value'], $step['plugin']);
-            add_to_config_log($step['name'], $old, $step['value'], $step['plugin']);
+            if ($step['plugin'] === null && $step['name'] === 'auth') {
+                autopilot_apply_auth((string) $old, $step['value']);
+            } else if (!empty($step['secret'])) {
+                // As Moodle's password settings log themselves (admin_setting_configpasswordunmask).
+                set_config($step['name'], $step['value'], $step['plugin']);
+                add_to_config_log($step['name'], $old === null || $old === '' ? $old : '********', '********',
+                    $step['plugin']);
+            } else {
+                set_config($step['name'], $step['value'], $step['plugin']);
+                add_to_config_log($step['name'], $old, $step['value'], $step['plugin']);
+            }
         } catch (Throwable $e) {
             // The settings before this one are applied (and logged); running again finishes the rest.
             autopilot_fail(AUTOPILOT_SCRIPT, 'Moodle failed after ' . count($changed) . ' change(s): '
@@ -124,9 +212,10 @@ if (isset($_SERVER['REMOTE_ADDR'])) {
 }
 
 try {
-    $autopilotoptions = getopt('', ['payload:', 'dirroot:']);
+    $autopilotoptions = getopt('', ['payload:', 'dirroot:', 'secret-settings:']);
     $autopilotpayload = autopilot_parse_payload(autopilot_read_payload($autopilotoptions));
     $autopilotdirroot = autopilot_dirroot($autopilotoptions);
+    $autopilotsecrets = autopilot_read_secret_settings($autopilotoptions['secret-settings'] ?? null);
 } catch (autopilot_bad_input $e) {
     autopilot_fail(AUTOPILOT_SCRIPT, $e->getMessage(), AUTOPILOT_EXIT_BAD_INPUT);
 }
@@ -141,7 +230,7 @@ if (during_initial_install() || empty($CFG->version)) {
 }
 
 try {
-    $autopilotresult = autopilot_apply_settings($autopilotpayload['settings']);
+    $autopilotresult = autopilot_apply_settings(array_merge($autopilotpayload['settings'], $autopilotsecrets));
 } catch (Throwable $e) {
     autopilot_fail(AUTOPILOT_SCRIPT, 'Moodle failed before any change: ' . get_class($e) . ': ' . $e->getMessage(), 1);
 }

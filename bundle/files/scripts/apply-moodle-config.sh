@@ -74,7 +74,9 @@ as_web_user() {
 run_php() {
   local name="$1" script="$2" rc=0
   shift 2
-  as_web_user "$script" --payload=- --dirroot="$dirroot" "$@" <"$payload" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  # Descriptor 3: the instance's secret settings (root-only file; the script reads php://fd/3).
+  as_web_user "$script" --payload=- --dirroot="$dirroot" "$@" <"$payload" 3<"$secrets" \
+    >"$work/$name.out" 2>"$work/$name.err" || rc=$?
   while IFS= read -r line; do
     log "$name: $line"
   done < <(head -c 4000 "$work/$name.err")
@@ -98,9 +100,34 @@ mkdir -p "$AUTOPILOT_STATE"
 exec 9>"$AUTOPILOT_STATE/moodle-config.lock"
 flock -w 300 9 || die "another run still holds $AUTOPILOT_STATE/moodle-config.lock"
 
+# The LDAP bind password, when the stack names its secret (ldap_bind_secret_arn): read here from
+# Secrets Manager into a 0600 file that apply-settings.php reads through descriptor 3; it never
+# travels in the Run Command payload, an argument, a log line or the result (names only).
+secrets="$work/secrets.json"
+( umask 077 && printf '{}' >"$secrets" )
+secret_args=()
+ldap_secret=""
+if [ -n "${site_json:-}" ]; then
+  ldap_secret=$(jq -r '.ldap_bind_secret_arn // "" | strings' <<<"$site_json")
+fi
+if [ -n "$ldap_secret" ]; then
+  if ! awscli secretsmanager get-secret-value --secret-id "$ldap_secret" --query SecretString --output text \
+      >"$work/ldap.raw" 2>"$work/ldap.err"; then
+    log "$(head -c 2000 "$work/ldap.err")"
+    die "cannot read the LDAP bind password secret"
+  fi
+  # A secret {"password": ...} (as the stack's other secrets) or the password itself; the CLI's
+  # text output ends with a newline that is not the password's.
+  jq -Rs 'rtrimstr("\n") as $raw | ($raw | try fromjson catch null) as $j
+    | {"auth_ldap/bind_pw": (if ($j | type) == "object" then ($j.password // "") else $raw end)}' \
+    <"$work/ldap.raw" >"$secrets" || die "the LDAP bind password secret could not be read as a password"
+  rm -f "$work/ldap.raw"
+  secret_args=(--secret-settings=php://fd/3)
+fi
+
 cd /
 log "applying the Moodle settings and the application cache configuration to $dirroot"
-run_php settings "$BUNDLE_DIR/moodle/apply-settings.php"
+run_php settings "$BUNDLE_DIR/moodle/apply-settings.php" "${secret_args[@]}"
 jq -e 'type == "object" and (.changed | type == "array") and (.unchanged | type == "number")' \
   "$work/settings.json" >/dev/null || die "apply-settings printed an unexpected result"
 log "settings: $(jq -r '[.changed[] | if .plugin then "\(.plugin)/\(.name)" else .name end] as $c

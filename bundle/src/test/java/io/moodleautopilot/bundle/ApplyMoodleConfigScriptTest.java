@@ -172,6 +172,8 @@ class ApplyMoodleConfigScriptTest {
         realMoodle(pg);
         TlsRedis cache = redis();
         long lastLog = moodle.lastConfigLogId();
+        // NULL without PHP's ldap extension, '' with it (auth_ldap's defaults stored by the install).
+        String hostBefore = moodle.pluginConfig("auth_ldap", "host_url");
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("forcelogin", "1");
         settings.put("auth_ldap/host_url", "ldaps://ldap.example.edu");
@@ -192,7 +194,7 @@ class ApplyMoodleConfigScriptTest {
         assertThat(moodle.pluginConfig("auth_ldap", "host_url")).isEqualTo("ldaps://ldap.example.edu");
         assertThat(moodle.queryAll("SELECT plugin, name, oldvalue, value FROM mdl_config_log WHERE id > CAST(? AS bigint)"
                 + " ORDER BY id", String.valueOf(lastLog)))
-                .containsExactly("null|forcelogin|0|1", "auth_ldap|host_url|null|ldaps://ldap.example.edu");
+                .containsExactly("null|forcelogin|0|1", "auth_ldap|host_url|" + hostBefore + "|ldaps://ldap.example.edu");
         assertThat(moodle.mucConfigFile()).contains("'server' => 'localhost:" + cache.port + "'")
                 .contains("'encryption' => true").contains("'cafile' => '" + cache.ca + "'");
         moodle.withMoodle("cache::make('core', 'config')->set('autopilot_probe', 'x');");
@@ -209,6 +211,66 @@ class ApplyMoodleConfigScriptTest {
                 "argv: " + Bundle.files().resolve("moodle/configure-muc.php") + " --payload=- --dirroot=" + dirroot
                         + " --cafile=" + cache.ca);
         assertThat(scratchLeftovers()).as("the decoded payload is removed").isEmpty();
+    }
+
+    /**
+     * LDAP sign-in as the stack sets it up: the operator's document (here the payload) enables
+     * auth_ldap through Moodle's own API and sets its settings; the bind password comes from the
+     * secret the site configuration names, read on the instance, and reaches Moodle through a
+     * descriptor: never in the payload, the output, the log or Moodle's config log (masked there as
+     * Moodle masks its password settings).
+     */
+    @Test
+    void ldapIsEnabledThroughMoodlesApiWithTheBindPasswordFromItsSecret(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        String password = "Bind-pw-" + java.util.UUID.randomUUID();
+        ObjectNode site = Bundle.siteConfig(FakeInstance.STACK);
+        site.put("dirroot", dirroot.toString());
+        site.put("ldap_bind_secret_arn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/Moodle/s/LdapBind-AbCdEf");
+        instance.putSiteConfig(site);
+        instance.putSecret(site.path("ldap_bind_secret_arn").asText(), Bundle.json(Map.of("password", password)));
+        long lastLog = moodle.lastConfigLogId();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("auth", "ldap");
+        settings.put("auth_ldap/host_url", "ldap://127.0.0.1:3389");
+        settings.put("auth_ldap/bind_dn", "cn=moodle-bind,dc=example,dc=edu");
+
+        Bundle.Result r = run(base64(payload(settings, null)));
+
+        JsonNode result = result(r);
+        assertThat(result.path("settings").path("changed").toString()).isEqualTo("["
+                + "{\"name\":\"auth\",\"plugin\":null},{\"name\":\"host_url\",\"plugin\":\"auth_ldap\"},"
+                + "{\"name\":\"bind_dn\",\"plugin\":\"auth_ldap\"},{\"name\":\"bind_pw\",\"plugin\":\"auth_ldap\"}]");
+        assertThat(moodle.pluginConfig("auth_ldap", "bind_pw")).isEqualTo(password);
+        // Enabled the way admin/auth.php enables it: Moodle's list of enabled plugins has it.
+        assertThat(moodle.withMoodle("echo implode(',', get_enabled_auth_plugins()), \"\\n\";").stdout())
+                .contains("ldap");
+        assertThat(moodle.queryAll("SELECT plugin, name, oldvalue, value FROM mdl_config_log WHERE id > CAST(? AS bigint)"
+                + " ORDER BY id", String.valueOf(lastLog)))
+                .contains("core|auth||ldap")
+                .anyMatch(row -> row.matches("auth_ldap\\|bind_pw\\|(null)?\\|\\*{8}"));
+        assertThat(r.all() + Bundle.read(instance.log) + String.join("\n", moodle.queryAll("SELECT value FROM mdl_config_log")))
+                .doesNotContain(password);
+        assertThat(Bundle.read(instance.awsDir.resolve("calls.log"))).contains("secretsmanager get-secret-value --secret-id "
+                + site.path("ldap_bind_secret_arn").asText());
+
+        JsonNode again = result(run(base64(payload(settings, null))));
+        assertThat(again.path("settings").toString()).as("a second run changes nothing")
+                .isEqualTo("{\"changed\":[],\"unchanged\":4}");
+    }
+
+    /** An authentication plugin Moodle does not have is refused before any write. */
+    @Test
+    void anUnknownAuthenticationPluginIsRefused(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        long logCount = moodle.configLogCount();
+
+        Bundle.Result r = run(base64(payload(Map.of("auth", "ldap,nosuchauth", "forcelogin", "1"), null)));
+
+        assertThat(r.exit()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("REFUSED: ").contains("authentication plugin 'nosuchauth' is not installed");
+        assertThat(moodle.configLogCount()).isEqualTo(logCount);
+        assertThat(moodle.config("forcelogin")).isEqualTo("0");
     }
 
     @Test
