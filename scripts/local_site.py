@@ -578,6 +578,10 @@ def start_php_fpm(tls: Path, sock: Path) -> None:
         pool = re.sub(r"^(user|group|listen\.owner|listen\.group) = .*\n", "", pool, flags=re.M)
     # As bootstrap.sh does for verify-full: libpq in the workers finds the CA through PGSSLROOTCERT.
     pool += f"env[PGSSLROOTCERT] = {tls / 'ca.crt'}\n"
+    # A directory's CA for Moodle's auth_ldap (libldap reads LDAPTLS_CACERT), when `up` is given one:
+    # what an instance's system trust would hold for the organisation's directory.
+    if os.environ.get("LDAPTLS_CACERT"):
+        pool += f"env[LDAPTLS_CACERT] = {os.environ['LDAPTLS_CACERT']}\n"
     write(fpm / "www.conf", pool)
     write(fpm / "php-fpm.conf",
           "; scripts/local_site.py: PHP-FPM's global section; the pool is the bundle's php-fpm-www.conf\n"

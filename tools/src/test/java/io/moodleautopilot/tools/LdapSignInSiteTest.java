@@ -1,0 +1,202 @@
+package io.moodleautopilot.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.testbed.CfnTemplate;
+import io.moodleautopilot.testbed.MotoExtension;
+import io.moodleautopilot.testbed.MotoServer;
+import io.moodleautopilot.testbed.SlapdServer;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+
+/**
+ * Sign-in through LDAP on a real site: a real OpenLDAP (SlapdServer: StartTLS required) holds the
+ * users; the stack's moodle-config document, run on a real web tier (local_site.py run-document,
+ * as the local stack's Run Command runs it), enables auth_ldap through Moodle's API with its
+ * settings, and the bind password comes from Secrets Manager (moto) on the instance. Then a user
+ * signs in over HTTP as a browser does, is created in Moodle on that first login with the
+ * directory's name and e-mail, and a wrong password is refused. The bind password appears in no
+ * output, log or page.
+ */
+@ExtendWith(MotoExtension.class)
+class LdapSignInSiteTest {
+    private static final Path ROOT = CfnTemplate.repositoryRoot();
+    private static final String STACK = "ldapsite";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DOCUMENT = "{\"schemaVersion\": \"2.2\", \"parameters\": {\"Payload\": {\"type\": \"String\","
+            + " \"allowedPattern\": \"^[A-Za-z0-9+/]*={0,2}$\"}}, \"mainSteps\": [{\"action\": \"aws:runShellScript\","
+            + " \"name\": \"apply\", \"inputs\": {\"runCommand\": [\"bash /opt/moodle-autopilot/bundle/scripts/apply-moodle-config.sh '{{ Payload }}'\"]}}]}";
+
+    private Path siteDir;
+    private SlapdServer ldap;
+
+    private record Run(int exit, String output) {
+    }
+
+    private Run site(MotoServer moto, String input, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("scripts/local_site.py").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("AUTOPILOT_SITE_DIR", siteDir.toString());
+        pb.environment().put("STACK_NAME", STACK);
+        pb.environment().put("AWS_ENDPOINT_URL", moto.url());
+        pb.environment().put("LDAPTLS_CACERT", ldap.caFile().toString());
+        Process p = pb.start();
+        if (input != null) {
+            p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(p.waitFor(), out);
+    }
+
+    @AfterEach
+    void down() throws Exception {
+        if (siteDir != null) {
+            ProcessBuilder pb = new ProcessBuilder("python3", ROOT.resolve("scripts/local_site.py").toString(), "down", "--purge")
+                    .inheritIO();
+            pb.environment().put("AUTOPILOT_SITE_DIR", siteDir.toString()); // never the default site
+            pb.start().waitFor();
+            siteDir = null;
+        }
+        if (ldap != null) {
+            ldap.close();
+        }
+    }
+
+    @Test
+    void aDirectoryUserSignsInOverHttpAndIsCreatedOnFirstLogin(MotoServer moto) throws Exception {
+        assumeTrue(Files.isExecutable(ROOT.resolve(".venv-awscli/bin/aws")), "no .venv-awscli (scripts/test installs it)");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/apache2")) && Files.isExecutable(Path.of("/usr/sbin/slapd")),
+                "no apache2 or slapd (scripts/test installs them: lib.sh)");
+        ldap = SlapdServer.start();
+        // Not a JUnit temporary directory: PostgreSQL, Redis and the web user must traverse it.
+        siteDir = ROOT.resolve(".local/test-site-" + UUID.randomUUID().toString().substring(0, 8));
+        Run up = site(moto, null, "up", "--database-sessions", "--no-cache");
+        assertThat(up.exit()).as(up.output()).isZero();
+
+        ObjectNode config = (ObjectNode) JSON.readTree(siteDir.resolve("state.json").toFile()).path("site");
+        String url = JSON.readTree(siteDir.resolve("state.json").toFile()).path("url").asText();
+        try (SecretsManagerClient sm = SecretsManagerClient.builder().endpointOverride(URI.create(moto.url()))
+                .region(Region.US_EAST_1).credentialsProvider(credentials()).build();
+             SsmClient ssm = SsmClient.builder().endpointOverride(URI.create(moto.url()))
+                     .region(Region.US_EAST_1).credentialsProvider(credentials()).build()) {
+            String arn = sm.createSecret(r -> r.name("/Moodle/" + STACK + "/LdapBind")
+                    .secretString(JSON.createObjectNode().put("password", ldap.bindPassword()).toString())).arn();
+            config.put("ldap_bind_secret_arn", arn);
+            ssm.putParameter(r -> r.name("/Moodle/" + STACK + "/Site/Config").type(ParameterType.STRING)
+                    .value(config.toString()));
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("auth", "ldap");
+        settings.put("auth_ldap/host_url", ldap.ldapUrl());
+        settings.put("auth_ldap/start_tls", "1");
+        settings.put("auth_ldap/ldap_version", "3");
+        settings.put("auth_ldap/user_type", "rfc2307");
+        settings.put("auth_ldap/bind_dn", ldap.bindDn());
+        settings.put("auth_ldap/contexts", ldap.peopleDn());
+        settings.put("auth_ldap/user_attribute", "uid");
+        settings.put("auth_ldap/field_map_firstname", "givenName");
+        settings.put("auth_ldap/field_map_lastname", "sn");
+        settings.put("auth_ldap/field_map_email", "mail");
+        ObjectNode payload = JSON.createObjectNode();
+        payload.set("settings", JSON.valueToTree(settings));
+        payload.putNull("applicationCache");
+        String base64 = Base64.getEncoder().encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
+        ObjectNode job = JSON.createObjectNode().put("content", DOCUMENT);
+        job.set("parameters", JSON.createObjectNode().set("Payload", JSON.createArrayNode().add(base64)));
+
+        Run applied = site(moto, job.toString(), "run-document");
+
+        assertThat(applied.exit()).as(applied.output()).isZero();
+        assertThat(applied.output()).contains("\"name\":\"bind_pw\",\"plugin\":\"auth_ldap\"");
+
+        // Alice signs in for the first time, as a browser does.
+        Browser alice = new Browser(url);
+        String dashboard = alice.login("alice", ldap.password("alice"));
+        assertThat(alice.lastUri()).as(dashboard).endsWith("/my/");
+        assertThat(dashboard).contains("page-my-index").doesNotContain("id=\"login\"");
+        // Created on that first login, with the directory's name and e-mail (her own edit page shows both).
+        String profile = alice.get("/user/edit.php");
+        assertThat(profile).contains("Alice Example").contains("value=\"" + ldap.mail("alice") + "\"");
+
+        // A wrong password: the login form again, with Moodle's error, and no dashboard.
+        Browser intruder = new Browser(url);
+        String refused = intruder.login("bob", ldap.password("alice"));
+        assertThat(refused).contains("id=\"login\"").contains("Invalid login");
+        assertThat(intruder.get("/my/")).contains("id=\"login\"");
+
+        String everything = up.output() + applied.output() + dashboard + profile + refused
+                + Files.readString(siteDir.resolve("log/autopilot.log"));
+        assertThat(everything).doesNotContain(ldap.bindPassword());
+    }
+
+    /** A cookie-keeping HTTP client that logs in the way Moodle's login form expects. */
+    private static final class Browser {
+        private final String base;
+        private final HttpClient http;
+        private URI last;
+
+        Browser(String base) {
+            this.base = base;
+            this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                    .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL)).build();
+        }
+
+        String get(String path) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            last = r.uri();
+            return r.body();
+        }
+
+        String login(String user, String password) throws Exception {
+            String form = get("/login/index.php");
+            Matcher token = Pattern.compile("name=\"logintoken\" value=\"([^\"]+)\"").matcher(form);
+            String body = "username=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
+                    + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8)
+                    + "&logintoken=" + (token.find() ? token.group(1) : "");
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/login/index.php"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            last = r.uri();
+            return r.body();
+        }
+
+        String lastUri() {
+            return last.toString();
+        }
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+    }
+}
