@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.testbed.CfnTemplate;
 import io.moodleautopilot.testbed.MotoExtension;
 import io.moodleautopilot.testbed.MotoServer;
 import io.moodleautopilot.testbed.SlapdServer;
@@ -19,19 +18,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
@@ -48,44 +43,19 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
  */
 @ExtendWith(MotoExtension.class)
 class LdapSignInSiteTest {
-    private static final Path ROOT = CfnTemplate.repositoryRoot();
     private static final String STACK = "ldapsite";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DOCUMENT = "{\"schemaVersion\": \"2.2\", \"parameters\": {\"Payload\": {\"type\": \"String\","
             + " \"allowedPattern\": \"^[A-Za-z0-9+/]*={0,2}$\"}}, \"mainSteps\": [{\"action\": \"aws:runShellScript\","
             + " \"name\": \"apply\", \"inputs\": {\"runCommand\": [\"bash /opt/moodle-autopilot/bundle/scripts/apply-moodle-config.sh '{{ Payload }}'\"]}}]}";
 
-    private Path siteDir;
+    private TestSite site;
     private SlapdServer ldap;
-
-    private record Run(int exit, String output) {
-    }
-
-    private Run site(MotoServer moto, String input, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("scripts/local_site.py").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("AUTOPILOT_SITE_DIR", siteDir.toString());
-        pb.environment().put("STACK_NAME", STACK);
-        pb.environment().put("AWS_ENDPOINT_URL", moto.url());
-        pb.environment().put("LDAPTLS_CACERT", ldap.caFile().toString());
-        Process p = pb.start();
-        if (input != null) {
-            p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-        }
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.waitFor(), out);
-    }
 
     @AfterEach
     void down() throws Exception {
-        if (siteDir != null) {
-            ProcessBuilder pb = new ProcessBuilder("python3", ROOT.resolve("scripts/local_site.py").toString(), "down", "--purge")
-                    .inheritIO();
-            pb.environment().put("AUTOPILOT_SITE_DIR", siteDir.toString()); // never the default site
-            pb.start().waitFor();
-            siteDir = null;
+        if (site != null) {
+            site.close();
         }
         if (ldap != null) {
             ldap.close();
@@ -94,21 +64,19 @@ class LdapSignInSiteTest {
 
     @Test
     void aDirectoryUserSignsInOverHttpAndIsCreatedOnFirstLogin(MotoServer moto) throws Exception {
-        assumeTrue(Files.isExecutable(ROOT.resolve(".venv-awscli/bin/aws")), "no .venv-awscli (scripts/test installs it)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/apache2")) && Files.isExecutable(Path.of("/usr/sbin/slapd")),
-                "no apache2 or slapd (scripts/test installs them: lib.sh)");
+        assumeTrue(TestSite.runnable() && Files.isExecutable(Path.of("/usr/sbin/slapd")),
+                "no .venv-awscli, apache2 or slapd (scripts/test installs them)");
         ldap = SlapdServer.start();
-        // Not a JUnit temporary directory: PostgreSQL, Redis and the web user must traverse it.
-        siteDir = ROOT.resolve(".local/test-site-" + UUID.randomUUID().toString().substring(0, 8));
-        Run up = site(moto, null, "up", "--database-sessions", "--no-cache");
+        site = new TestSite(STACK, moto.url(), Map.of("LDAPTLS_CACERT", ldap.caFile().toString()));
+        TestSite.Run up = site.run(null, "up", "--database-sessions", "--no-cache");
         assertThat(up.exit()).as(up.output()).isZero();
 
-        ObjectNode config = (ObjectNode) JSON.readTree(siteDir.resolve("state.json").toFile()).path("site");
-        String url = JSON.readTree(siteDir.resolve("state.json").toFile()).path("url").asText();
+        ObjectNode config = (ObjectNode) JSON.readTree(site.dir.resolve("state.json").toFile()).path("site");
+        String url = JSON.readTree(site.dir.resolve("state.json").toFile()).path("url").asText();
         try (SecretsManagerClient sm = SecretsManagerClient.builder().endpointOverride(URI.create(moto.url()))
-                .region(Region.US_EAST_1).credentialsProvider(credentials()).build();
+                .region(Region.US_EAST_1).credentialsProvider(TestSite.credentials()).build();
              SsmClient ssm = SsmClient.builder().endpointOverride(URI.create(moto.url()))
-                     .region(Region.US_EAST_1).credentialsProvider(credentials()).build()) {
+                     .region(Region.US_EAST_1).credentialsProvider(TestSite.credentials()).build()) {
             String arn = sm.createSecret(r -> r.name("/Moodle/" + STACK + "/LdapBind")
                     .secretString(JSON.createObjectNode().put("password", ldap.bindPassword()).toString())).arn();
             config.put("ldap_bind_secret_arn", arn);
@@ -134,7 +102,7 @@ class LdapSignInSiteTest {
         ObjectNode job = JSON.createObjectNode().put("content", DOCUMENT);
         job.set("parameters", JSON.createObjectNode().set("Payload", JSON.createArrayNode().add(base64)));
 
-        Run applied = site(moto, job.toString(), "run-document");
+        TestSite.Run applied = site.runDocument(job.toString());
 
         assertThat(applied.exit()).as(applied.output()).isZero();
         assertThat(applied.output()).contains("\"name\":\"bind_pw\",\"plugin\":\"auth_ldap\"");
@@ -155,7 +123,7 @@ class LdapSignInSiteTest {
         assertThat(intruder.get("/my/")).contains("id=\"login\"");
 
         String everything = up.output() + applied.output() + dashboard + profile + refused
-                + Files.readString(siteDir.resolve("log/autopilot.log"));
+                + Files.readString(site.dir.resolve("log/autopilot.log"));
         assertThat(everything).doesNotContain(ldap.bindPassword());
     }
 
@@ -194,9 +162,5 @@ class LdapSignInSiteTest {
         String lastUri() {
             return last.toString();
         }
-    }
-
-    private static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
     }
 }
