@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import boto3
@@ -1032,7 +1033,6 @@ def wait_for_document(document, seconds=180, command_id=None):
             if inv["Status"] not in ("Pending", "InProgress", "Delayed"):
                 took = ""
                 if inv.get("ExecutionStartDateTime") and inv.get("ExecutionEndDateTime"):
-                    from datetime import datetime
                     took = (f" in {(datetime.fromisoformat(inv['ExecutionEndDateTime'].replace('Z', '+00:00')) - datetime.fromisoformat(inv['ExecutionStartDateTime'].replace('Z', '+00:00'))).total_seconds():.1f} s")
                 last = (inv.get("StandardOutputContent") or "").strip().splitlines()[-1:] or ["(no output)"]
                 return f"{document}: {inv['Status']} (exit {inv['ResponseCode']}){took}; last line: {last[0][:300]}"

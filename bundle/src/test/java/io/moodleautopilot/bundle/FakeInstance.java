@@ -125,4 +125,26 @@ final class FakeInstance {
         }
         return b.toString();
     }
+
+    /**
+     * A copy of the bundle at {@code bundle}, ready for install-release.sh on this instance: the site
+     * configuration names {@code dirroot}, the application secret exists, and ensure-app-user.sh is a
+     * stand-in that logs that it ran (it needs a database server: EnsureAppUserTest and
+     * DatabaseRotationTest run it for real) and fails when $AUTOPILOT_STATE/ensure-fails exists.
+     */
+    void prepareReleaseInstall(Path bundle, Path dirroot, String appPassword) {
+        Bundle.copyBundle(bundle);
+        com.fasterxml.jackson.databind.node.ObjectNode site = Bundle.siteConfig(STACK);
+        site.put("dirroot", dirroot.toString());
+        putSiteConfig(site);
+        putSecret(site.path("db_app_secret_arn").asText(),
+                Bundle.json(java.util.Map.of("username", "moodle_app", "password", appPassword)));
+        Bundle.write(bundle.resolve("scripts/ensure-app-user.sh"), """
+                #!/usr/bin/env bash
+                set -euo pipefail
+                source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+                log "ensure-app-user stand-in ran"
+                [ ! -e "$AUTOPILOT_STATE/ensure-fails" ] || die "ensure-app-user stand-in failed"
+                """);
+    }
 }

@@ -36,22 +36,8 @@ class InstallReleaseScriptTest {
     void setUp() {
         instance = new FakeInstance(tmp);
         bundle = tmp.resolve("bundle");
-        Bundle.copyBundle(bundle);
         dirroot = tmp.resolve("www/moodle");
-        ObjectNode site = Bundle.siteConfig(FakeInstance.STACK);
-        site.put("dirroot", dirroot.toString());
-        instance.putSiteConfig(site);
-        instance.putSecret(site.path("db_app_secret_arn").asText(),
-                Bundle.json(Map.of("username", "moodle_app", "password", "pw-install-release")));
-        // ensure-app-user.sh needs a database server: EnsureAppUserTest and DatabaseRotationTest run
-        // it for real. Here a stand-in records that it ran (and fails when told to).
-        Bundle.write(bundle.resolve("scripts/ensure-app-user.sh"), """
-                #!/usr/bin/env bash
-                set -euo pipefail
-                source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-                log "ensure-app-user stand-in ran"
-                [ ! -e "$AUTOPILOT_STATE/ensure-fails" ] || die "ensure-app-user stand-in failed"
-                """);
+        instance.prepareReleaseInstall(bundle, dirroot, "pw-install-release");
     }
 
     Bundle.Result install() {

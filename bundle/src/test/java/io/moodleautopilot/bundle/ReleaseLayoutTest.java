@@ -41,20 +41,8 @@ class ReleaseLayoutTest {
         instance.extraEnv.put("HTTPD_VHOST", tmp.resolve("etc/httpd/conf.d/moodle.conf").toString());
         instance.extraEnv.put("MOODLE_CRON", tmp.resolve("etc/cron.d/moodle").toString());
         bundle = tmp.resolve("bundle");
-        Bundle.copyBundle(bundle);
         dirroot = tmp.resolve("www/moodle");
-        ObjectNode site = Bundle.siteConfig(FakeInstance.STACK);
-        site.put("dirroot", dirroot.toString());
-        instance.putSiteConfig(site);
-        instance.putSecret(site.path("db_app_secret_arn").asText(),
-                Bundle.json(Map.of("username", "moodle_app", "password", "pw-layout")));
-        // ensure-app-user.sh needs a database server (EnsureAppUserTest runs it for real).
-        Bundle.write(bundle.resolve("scripts/ensure-app-user.sh"), """
-                #!/usr/bin/env bash
-                set -euo pipefail
-                source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-                log "ensure-app-user stand-in ran"
-                """);
+        instance.prepareReleaseInstall(bundle, dirroot, "pw-layout");
     }
 
     /** Runs one of lib.sh's functions with its arguments, in the fake instance's environment. */
