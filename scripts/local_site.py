@@ -4,6 +4,7 @@
     python3 scripts/local_site.py up [--port N] [--db-tls true|verify-full] [--database-sessions] [--no-cache]
     python3 scripts/local_site.py down [--purge]
     python3 scripts/local_site.py status
+    python3 scripts/local_site.py mail-cert     (a certificate for scripts/mail_relay.py, signed by the site's CA)
 
 Called by scripts/local-site (which first installs the Debian packages: lib.sh's
 ensure_site_packages). Everything lives in .local/site/ and runs as private processes, never the
@@ -448,6 +449,31 @@ def make_certificates() -> Path:
         if IS_ROOT:
             os.chown(copy, *ids(user))
     return tls
+
+
+def make_mail_certificate(tls: Path) -> dict:
+    """A certificate for scripts/mail_relay.py (SES's SMTP interface), signed by the site's CA, which
+    PHP already trusts (95-local-ca.ini): Moodle's PHPMailer verifies it after STARTTLS as it
+    verifies SES's public certificate against the OS bundle on the instances."""
+    ca, ca_key = tls / "ca.crt", tls / "ca.key"
+    if not (ca.is_file() and ca_key.is_file()):
+        raise SiteError(f"the site's CA is not in {tls}: run up first")
+    key, csr, ext, crt = tls / "mail.key", tls / "mail.csr", tls / "mail.ext", tls / "mail.crt"
+    run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
+         "-subj", "/CN=localhost"], "openssl (the mail relay's key)")
+    os.chmod(key, 0o600)
+    write(ext, "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+          "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
+         "-CAcreateserial", "-CAserial", str(tls / "ca.srl"), "-days", "825", "-sha256",
+         "-extfile", str(ext), "-out", str(crt)], "openssl (the mail relay's certificate)")
+    return {"cert": str(crt), "key": str(key), "ca": str(ca)}
+
+
+def mail_cert(args) -> int:
+    """The mail relay's certificate and key: their paths (and the CA's) as JSON on stdout."""
+    print(json.dumps(make_mail_certificate(STATE / "tls")))
+    return 0
 
 
 # --- PostgreSQL (Aurora) --------------------------------------------------------------------------
@@ -1116,12 +1142,14 @@ def main() -> int:
                                         '{"content": {...}, "parameters": {...}} on stdin')
     sub.add_parser("status", help="what runs")
     sub.add_parser("release", help="find (and verify) the Moodle release; its path on stdout")
+    sub.add_parser("mail-cert", help="a certificate for scripts/mail_relay.py signed by the site's CA (127.0.0.1, "
+                                     "localhost); its paths as JSON on stdout")
     args = p.parse_args()
     if args.cmd == "status":
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
     try:
         return {"up": up, "down": down, "status": status, "release": release, "install": install,
-                "run-document": run_document}[args.cmd](args)
+                "run-document": run_document, "mail-cert": mail_cert}[args.cmd](args)
     except SiteError as e:
         say(f"error: {e}")
         return 2

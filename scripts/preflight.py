@@ -714,36 +714,45 @@ class Preflight:
     # -- mail --
 
     def mail(self):
-        domain = self.values.get("DomainName", "")
+        domain = self.values.get("MailDomain", "")
         if not domain:
-            self.report.skip("mail (SES)", "no DomainName: Moodle's no-reply address is not on a domain of yours")
+            self.report.skip("mail (SES)", "no MailDomain: the stack sets up no SES e-mail, and Moodle sends no mail "
+                             "(password resets included) until its SMTP settings are set by hand")
             return
         ses = self.client("sesv2")
-        fix_identity = (f"to send Moodle's mail (noreply@{domain}) through SES: aws sesv2 create-email-identity "
-                        f"--email-identity {domain} --region {self.region}, publish its DKIM records, and set "
-                        "smtphosts in the Moodle settings document (docs/runbook.md)")
         try:
             identity = ses.get_email_identity(EmailIdentity=domain)
-            if not identity.get("VerifiedForSendingStatus"):
-                self.report.warn("mail (SES)", f"{domain} is an SES identity here, not yet verified",
-                                 f"publish the DKIM records SES asks for (aws sesv2 get-email-identity --email-identity "
-                                 f"{domain} --region {self.region}: DkimAttributes.Tokens) and wait for verification")
-            else:
-                self.report.ok("mail (SES)", f"{domain} is verified for sending in {self.region}")
         except botocore.exceptions.ClientError as e:
-            if error_code(e) == "NotFoundException":
-                self.report.warn("mail (SES)", f"{domain} is not an SES identity in {self.region}; the deploy does not "
-                                 "need it, Moodle's mail does", fix_identity)
-            else:
+            if error_code(e) != "NotFoundException":
                 self.report.unchecked("mail (SES)", e, "allow ses:GetEmailIdentity", blocking=False)
                 return
+            identity = None
+        if identity is not None and not self.stack_exists:
+            # AWS::SES::EmailIdentity creates the identity; CloudFormation's create of one that
+            # exists fails (AlreadyExists) and rolls the whole stack back.
+            self.report.fail("mail (SES)", f"{domain} is already an SES identity in {self.region}: the stack creates "
+                             "its own, and that create would fail",
+                             f"delete it if nothing else sends as it (aws sesv2 delete-email-identity --email-identity "
+                             f"{domain} --region {self.region}), or set MailDomain to a subdomain of it")
+        elif identity is not None and not identity.get("VerifiedForSendingStatus"):
+            self.report.warn("mail (SES)", f"{domain} is not verified for sending yet",
+                             "its DKIM records must resolve (the stack's MailDnsRecords output; SES checks for up to "
+                             "72 hours): docs/runbook.md, \"E-mail through SES\"")
+        elif identity is None and not self.values.get("HostedZoneId"):
+            self.report.warn("mail (SES)", f"no HostedZoneId: the stack cannot publish {domain}'s DKIM and MAIL FROM "
+                             "records", "publish the records of the stack's MailDnsRecords output in the zone of "
+                             f"{domain} after the deploy; SES verifies the domain once they resolve")
+        else:
+            self.report.ok("mail (SES)", f"{domain}: the stack creates or keeps its SES identity in {self.region}")
         try:
             account = ses.get_account()
             if not account.get("ProductionAccessEnabled"):
-                self.report.warn("mail (SES)", f"the account is in the SES sandbox in {self.region}: mail reaches "
-                                 "verified addresses only",
+                self.report.warn("mail (SES)", f"the account is in the SES sandbox in {self.region}: Moodle's mail "
+                                 "reaches verified addresses only (docs/runbook.md, \"Leaving the SES sandbox\")",
                                  f"request production access: aws sesv2 put-account-details --region {self.region} "
-                                 f"--production-access-enabled --mail-type TRANSACTIONAL --website-url https://{domain}")
+                                 f"--production-access-enabled --mail-type TRANSACTIONAL --website-url "
+                                 f"https://{self.values.get('DomainName') or domain} --use-case-description "
+                                 "'Moodle notifications and password resets'")
         except botocore.exceptions.ClientError as e:
             self.report.unchecked("mail (SES)", e, "allow ses:GetAccount", blocking=False)
 

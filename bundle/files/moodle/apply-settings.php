@@ -40,7 +40,7 @@ const AUTOPILOT_SCRIPT = 'apply-settings';
  * Secrets the instance itself reads from Secrets Manager and hands over (--secret-settings), never
  * the operator's document (whose rules refuse them): the only settings that arrive that way.
  */
-const AUTOPILOT_INSTANCE_SECRETS = ['auth_ldap/bind_pw'];
+const AUTOPILOT_INSTANCE_SECRETS = ['auth_ldap/bind_pw', 'smtppass'];
 
 /**
  * The instance's secrets: a JSON object of allowed names to string values, from a descriptor the
@@ -76,7 +76,8 @@ function autopilot_read_secret_settings(?string $source): array {
             throw new autopilot_bad_input("the secret for '$key' is not a non-empty string");
         }
         // Not through the settings rules: they refuse every secret, which is why these come here.
-        [$plugin, $name] = explode('/', $key, 2);
+        // A core setting (smtppass) has no plugin part, as in the settings document's names.
+        [$plugin, $name] = str_contains($key, '/') ? explode('/', $key, 2) : [null, $key];
         $parsed[] = ['name' => $name, 'plugin' => $plugin, 'value' => $value, 'secret' => true];
     }
     return $parsed;

@@ -100,30 +100,40 @@ mkdir -p "$AUTOPILOT_STATE"
 exec 9>"$AUTOPILOT_STATE/moodle-config.lock"
 flock -w 300 9 || die "another run still holds $AUTOPILOT_STATE/moodle-config.lock"
 
-# The LDAP bind password, when the stack names its secret (ldap_bind_secret_arn): read here from
-# Secrets Manager into a 0600 file that apply-settings.php reads through descriptor 3; it never
-# travels in the Run Command payload, an argument, a log line or the result (names only).
+# Secret settings: site configuration key (the ARN of a Secrets Manager secret the stack names) ->
+# the Moodle setting it holds. Each is read here into one 0600 file that apply-settings.php reads
+# through descriptor 3; no value ever travels in the Run Command payload, an argument, a log line or
+# the result (names only).
+SECRET_SETTINGS=(
+  "ldap_bind_secret_arn auth_ldap/bind_pw"
+  "smtp_secret_arn smtppass"
+)
 secrets="$work/secrets.json"
 ( umask 077 && printf '{}' >"$secrets" )
 secret_args=()
-ldap_secret=""
-if [ -n "${site_json:-}" ]; then
-  ldap_secret=$(jq -r '.ldap_bind_secret_arn // "" | strings' <<<"$site_json")
-fi
-if [ -n "$ldap_secret" ]; then
-  if ! awscli secretsmanager get-secret-value --secret-id "$ldap_secret" --query SecretString --output text \
-      >"$work/ldap.raw" 2>"$work/ldap.err"; then
-    log "$(head -c 2000 "$work/ldap.err")"
-    die "cannot read the LDAP bind password secret"
+for pair in "${SECRET_SETTINGS[@]}"; do
+  read -r key setting <<<"$pair"
+  arn=""
+  if [ -n "${site_json:-}" ]; then
+    arn=$(jq -r --arg k "$key" '.[$k] // "" | strings' <<<"$site_json")
   fi
-  # A secret {"password": ...} (as the stack's other secrets) or the password itself; the CLI's
-  # text output ends with a newline that is not the password's.
-  jq -Rs 'rtrimstr("\n") as $raw | ($raw | try fromjson catch null) as $j
-    | {"auth_ldap/bind_pw": (if ($j | type) == "object" then ($j.password // "") else $raw end)}' \
-    <"$work/ldap.raw" >"$secrets" || die "the LDAP bind password secret could not be read as a password"
-  rm -f "$work/ldap.raw"
+  [ -n "$arn" ] || continue
+  if ! ( umask 077 && awscli secretsmanager get-secret-value --secret-id "$arn" --query SecretString \
+      --output text >"$work/secret.raw" 2>"$work/secret.err" ); then
+    log "$(head -c 2000 "$work/secret.err")"
+    die "cannot read the secret $key names (for $setting)"
+  fi
+  # A secret {"password": ...} (as the stack's other secrets, and SES's SMTP credentials
+  # {"username", "password"}) or the password itself; the CLI's text output ends with a newline
+  # that is not the password's.
+  ( umask 077 && jq -Rs --arg s "$setting" --slurpfile acc "$secrets" 'rtrimstr("\n") as $raw
+    | ($raw | try fromjson catch null) as $j
+    | $acc[0] + {($s): (if ($j | type) == "object" then ($j.password // "") else $raw end)}' \
+    <"$work/secret.raw" >"$work/secrets.next" ) || die "the secret $key names could not be read as a password"
+  rm -f "$work/secret.raw"
+  mv "$work/secrets.next" "$secrets"
   secret_args=(--secret-settings=php://fd/3)
-fi
+done
 
 cd /
 log "applying the Moodle settings and the application cache configuration to $dirroot"

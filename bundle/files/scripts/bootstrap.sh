@@ -74,9 +74,12 @@ install_packages() {
   # recommended; curl, openssl, iconv, ctype, fileinfo, tokenizer and zlib come in php-common.
   # php-devel, php-pear, gcc and make build the PECL extensions below; php-pear needs posix,
   # which AL2023 packages as php8.3-process: named here, so dnf never takes another PHP stream's.
+  # ldap is Moodle's auth_ldap: on every instance, so that turning LDAP sign-in on (LdapHost) needs
+  # no new instances.
   dnf_install httpd \
     "php$PHP_VERSION-fpm" "php$PHP_VERSION-cli" "php$PHP_VERSION-common" "php$PHP_VERSION-opcache" \
     "php$PHP_VERSION-pgsql" "php$PHP_VERSION-mysqlnd" "php$PHP_VERSION-gd" "php$PHP_VERSION-intl" \
+    "php$PHP_VERSION-ldap" \
     "php$PHP_VERSION-mbstring" "php$PHP_VERSION-soap" "php$PHP_VERSION-xml" "php$PHP_VERSION-zip" \
     "php$PHP_VERSION-sodium" "php$PHP_VERSION-process" "php$PHP_VERSION-devel" php-pear gcc make \
     amazon-efs-utils amazon-cloudwatch-agent cronie logrotate tar unzip ruby

@@ -259,6 +259,62 @@ class ApplyMoodleConfigScriptTest {
                 .isEqualTo("{\"changed\":[],\"unchanged\":4}");
     }
 
+    /**
+     * Moodle's mail through SES's SMTP interface: the payload carries the SMTP settings and the user
+     * (the access key id), while the SMTP password comes from the secret the site configuration
+     * names ({"username", "password"}, as the stack stores SES's SMTP credentials), read on the
+     * instance beside the LDAP bind password's secret: both reach Moodle in the one secrets file,
+     * and neither appears in the output, the log or Moodle's config log (masked there).
+     */
+    @Test
+    void theSmtpPasswordComesFromItsSecretBesideTheLdapBindPassword(EmbeddedPostgres pg) throws IOException {
+        realMoodle(pg);
+        String smtpPassword = "Smtp-pw-" + java.util.UUID.randomUUID();
+        String bindPassword = "Bind-pw-" + java.util.UUID.randomUUID();
+        ObjectNode site = Bundle.siteConfig(FakeInstance.STACK);
+        site.put("dirroot", dirroot.toString());
+        site.put("smtp_secret_arn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/Moodle/s/Smtp-AbCdEf");
+        site.put("ldap_bind_secret_arn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/Moodle/s/LdapBind-AbCdEf");
+        instance.putSiteConfig(site);
+        instance.putSecret(site.path("smtp_secret_arn").asText(),
+                Bundle.json(Map.of("username", "AKIAEXAMPLESMTPUSER1", "password", smtpPassword)));
+        instance.putSecret(site.path("ldap_bind_secret_arn").asText(), Bundle.json(Map.of("password", bindPassword)));
+        long lastLog = moodle.lastConfigLogId();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("smtphosts", "email-smtp.eu-west-1.amazonaws.com:587");
+        settings.put("smtpsecure", "tls");
+        settings.put("smtpauthtype", "LOGIN");
+        settings.put("smtpuser", "AKIAEXAMPLESMTPUSER1");
+
+        Bundle.Result r = run(base64(payload(settings, null)));
+
+        JsonNode changed = result(r).path("settings").path("changed");
+        assertThat(changed.toString()).contains("{\"name\":\"smtppass\",\"plugin\":null}")
+                .contains("{\"name\":\"bind_pw\",\"plugin\":\"auth_ldap\"}")
+                .contains("{\"name\":\"smtpuser\",\"plugin\":null}");
+        assertThat(moodle.config("smtppass")).isEqualTo(smtpPassword);
+        assertThat(moodle.config("smtpuser")).isEqualTo("AKIAEXAMPLESMTPUSER1");
+        assertThat(moodle.pluginConfig("auth_ldap", "bind_pw")).isEqualTo(bindPassword);
+        assertThat(moodle.queryAll("SELECT plugin, name, oldvalue, value FROM mdl_config_log WHERE id > CAST(? AS bigint)"
+                + " ORDER BY id", String.valueOf(lastLog)))
+                .anyMatch(row -> row.matches("null\\|smtppass\\|(null)?\\|\\*{8}"));
+        String everything = r.all() + Bundle.read(instance.log)
+                + String.join("\n", moodle.queryAll("SELECT value FROM mdl_config_log"))
+                + String.join("\n", moodle.queryAll("SELECT oldvalue FROM mdl_config_log"));
+        assertThat(everything).doesNotContain(smtpPassword).doesNotContain(bindPassword);
+        assertThat(Bundle.read(instance.awsDir.resolve("calls.log"))).contains("secretsmanager get-secret-value --secret-id "
+                + site.path("smtp_secret_arn").asText());
+
+        // A rotated password (the same secret, a new value): the next run changes only smtppass.
+        String rotated = "Smtp-pw-" + java.util.UUID.randomUUID();
+        instance.putSecret(site.path("smtp_secret_arn").asText(),
+                Bundle.json(Map.of("username", "AKIAEXAMPLESMTPUSER1", "password", rotated)));
+        JsonNode again = result(run(base64(payload(settings, null))));
+        assertThat(again.path("settings").path("changed").toString()).isEqualTo("[{\"name\":\"smtppass\",\"plugin\":null}]");
+        assertThat(again.path("settings").path("unchanged").asInt()).isEqualTo(5);
+        assertThat(moodle.config("smtppass")).isEqualTo(rotated);
+    }
+
     /** An authentication plugin Moodle does not have is refused before any write. */
     @Test
     void anUnknownAuthenticationPluginIsRefused(EmbeddedPostgres pg) throws IOException {

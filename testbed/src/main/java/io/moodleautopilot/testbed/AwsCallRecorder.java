@@ -144,6 +144,12 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             case software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest r ->
                     List.of(r.secretId().startsWith("arn:") ? r.secretId()
                             : "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r.secretId());
+            case software.amazon.awssdk.services.secretsmanager.model.PutSecretValueRequest r ->
+                    List.of(r.secretId().startsWith("arn:") ? r.secretId()
+                            : "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r.secretId());
+            case software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRequest r ->
+                    List.of(r.secretId().startsWith("arn:") ? r.secretId()
+                            : "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + r.secretId());
             // Run Command by tag: SSM resolves the instances when it runs; IAM authorises the document
             // and each instance (the policy scopes instances by their Auto Scaling group tag).
             case software.amazon.awssdk.services.ssm.model.SendCommandRequest r -> java.util.stream.Stream.concat(

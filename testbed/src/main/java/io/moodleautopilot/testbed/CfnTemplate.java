@@ -199,12 +199,51 @@ public final class CfnTemplate {
         return o instanceof List<?> l ? new ArrayList<>(l) : List.of();
     }
 
+    /**
+     * The names of the template's Rules that refuse these parameters, once per failed assertion
+     * (empty: CloudFormation accepts them), evaluated as CloudFormation does before it creates anything.
+     */
+    public List<String> refusedRules(Resolver resolver) {
+        List<String> out = new ArrayList<>();
+        section("Rules").forEach((name, body) -> {
+            Map<String, Object> rule = map(body);
+            if (!rule.containsKey("RuleCondition") || ruleHolds(resolver, rule.get("RuleCondition"))) {
+                for (Object a : list(rule.get("Assertions"))) {
+                    if (!ruleHolds(resolver, map(a).get("Assert"))) {
+                        out.add(name);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** A rule function (Fn::Equals, Fn::Not, Fn::And, Fn::Or over parameters). */
+    private static boolean ruleHolds(Resolver r, Object node) {
+        Map<String, Object> m = map(node);
+        if (m.containsKey("Fn::Equals")) {
+            List<Object> a = list(m.get("Fn::Equals"));
+            return r.string(a.get(0)).equals(r.string(a.get(1)));
+        }
+        if (m.containsKey("Fn::Not")) {
+            return !ruleHolds(r, list(m.get("Fn::Not")).get(0));
+        }
+        if (m.containsKey("Fn::And")) {
+            return list(m.get("Fn::And")).stream().allMatch(x -> ruleHolds(r, x));
+        }
+        if (m.containsKey("Fn::Or")) {
+            return list(m.get("Fn::Or")).stream().anyMatch(x -> ruleHolds(r, x));
+        }
+        throw new IllegalStateException("cannot evaluate rule function " + node);
+    }
+
     /** Resolves intrinsic functions against parameter values, resource names and pseudo parameters. */
     public static final class Resolver {
         private static final Pattern SUB = Pattern.compile("\\$\\{([^}!][^}]*)}");
         private final Map<String, String> values = new LinkedHashMap<>();
         private final Map<String, Object> conditions;
         private final Map<String, Object> mappings;
+        private final CfnTemplate template;
 
         public Resolver(CfnTemplate template, String stackName, Map<String, String> parameterOverrides,
                         Map<String, String> resourceNames) {
@@ -217,6 +256,7 @@ public final class CfnTemplate {
             values.putAll(template.parameterDefaults());
             values.putAll(parameterOverrides);
             values.putAll(resourceNames);
+            this.template = template;
             this.conditions = template.section("Conditions");
             this.mappings = template.section("Mappings");
         }
@@ -258,6 +298,14 @@ public final class CfnTemplate {
 
         private String lookup(String name) {
             String v = values.get(name);
+            if (v == null && name.endsWith(".Value")) {
+                // A String parameter of the template's own: its GetAtt Value is what its Value property resolves to.
+                String logical = name.substring(0, name.length() - ".Value".length());
+                Map<String, Object> res = template.section("Resources").containsKey(logical) ? template.resource(logical) : Map.of();
+                if ("AWS::SSM::Parameter".equals(res.get("Type"))) {
+                    return string(map(res.get("Properties")).get("Value"));
+                }
+            }
             if (v == null) {
                 throw new IllegalStateException("no value for " + name + ": pass it as a parameter or resource name");
             }

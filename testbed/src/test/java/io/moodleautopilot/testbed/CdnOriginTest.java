@@ -55,39 +55,7 @@ class CdnOriginTest {
 
     /** The rule names the template refuses this site with (empty: accepted). */
     private List<String> refusals(Site site) {
-        CfnTemplate.Resolver r = resolver(site);
-        List<String> out = new ArrayList<>();
-        template.section("Rules").forEach((name, body) -> {
-            Map<String, Object> rule = CfnTemplate.map(body);
-            boolean applies = !rule.containsKey("RuleCondition") || holds(r, rule.get("RuleCondition"));
-            if (applies) {
-                for (Object a : CfnTemplate.list(rule.get("Assertions"))) {
-                    if (!holds(r, CfnTemplate.map(a).get("Assert"))) {
-                        out.add(name);
-                    }
-                }
-            }
-        });
-        return out;
-    }
-
-    /** Evaluates a rule function (Fn::Equals, Fn::Not, Fn::And, Fn::Or over parameters). */
-    private static boolean holds(CfnTemplate.Resolver r, Object node) {
-        Map<String, Object> m = CfnTemplate.map(node);
-        if (m.containsKey("Fn::Equals")) {
-            List<Object> a = CfnTemplate.list(m.get("Fn::Equals"));
-            return r.string(a.get(0)).equals(r.string(a.get(1)));
-        }
-        if (m.containsKey("Fn::Not")) {
-            return !holds(r, CfnTemplate.list(m.get("Fn::Not")).get(0));
-        }
-        if (m.containsKey("Fn::And")) {
-            return CfnTemplate.list(m.get("Fn::And")).stream().allMatch(x -> holds(r, x));
-        }
-        if (m.containsKey("Fn::Or")) {
-            return CfnTemplate.list(m.get("Fn::Or")).stream().anyMatch(x -> holds(r, x));
-        }
-        throw new IllegalStateException("cannot evaluate rule function " + node);
+        return template.refusedRules(resolver(site));
     }
 
     private String originProtocol(CfnTemplate.Resolver r) {
@@ -195,15 +163,7 @@ class CdnOriginTest {
         overrides.forEach((table, entries) -> {
             Map<String, String> p = new LinkedHashMap<>();
             entries.forEach(e -> p.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1)));
-            CfnTemplate.Resolver r = new CfnTemplate.Resolver(template, "moodle", p, Map.of());
-            List<String> refused = new ArrayList<>();
-            template.section("Rules").forEach((name, body) -> {
-                Map<String, Object> rule = CfnTemplate.map(body);
-                if (!rule.containsKey("RuleCondition") || holds(r, rule.get("RuleCondition"))) {
-                    CfnTemplate.list(rule.get("Assertions")).stream()
-                            .filter(a -> !holds(r, CfnTemplate.map(a).get("Assert"))).forEach(a -> refused.add(name));
-                }
-            });
+            List<String> refused = template.refusedRules(new CfnTemplate.Resolver(template, "moodle", p, Map.of()));
             assertThat(refused).as("rules refusing samconfig.toml [%s]", table).isEmpty();
         });
     }
@@ -220,8 +180,12 @@ class CdnOriginTest {
                 new Site(true, true, true, false), new Site(true, false, true, false));
         mustAccept.forEach(s -> assertThat(refusals(s)).as("refusals of %s", s).isEmpty());
         mustRefuse.forEach(s -> assertThat(refusals(s)).as("refusals of %s", s).isNotEmpty());
-        template.section("Rules").forEach((name, body) -> CfnTemplate.list(CfnTemplate.map(body).get("Assertions"))
-                .forEach(a -> assertThat(String.valueOf(CfnTemplate.map(a).get("AssertDescription")))
-                        .as("%s AssertDescription", name).contains("DomainName").hasSizeGreaterThan(60)));
+        template.section("Rules").forEach((name, body) -> {
+            if (name.startsWith("Alb") || name.startsWith("Cdn")) {
+                CfnTemplate.list(CfnTemplate.map(body).get("Assertions")).forEach(a -> assertThat(String.valueOf(
+                        CfnTemplate.map(a).get("AssertDescription"))).as("%s AssertDescription", name)
+                        .contains("DomainName").hasSizeGreaterThan(60));
+            }
+        });
     }
 }

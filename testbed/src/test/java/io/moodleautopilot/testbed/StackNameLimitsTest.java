@@ -49,6 +49,8 @@ class StackNameLimitsTest {
             Map.entry("AWS::CloudWatch::Dashboard/DashboardName", 255),
             Map.entry("AWS::CloudFront::CachePolicy/CachePolicyConfig.Name", 128),
             Map.entry("AWS::SecretsManager::Secret/Name", 512),
+            // SES: configuration set names up to 64 characters (SESv2 CreateConfigurationSet).
+            Map.entry("AWS::SES::ConfigurationSet/Name", 64),
             Map.entry("AWS::Logs::LogGroup/LogGroupName", 512));
 
     /** Names that may not begin with these (case-insensitive): SSM documents. */

@@ -116,6 +116,27 @@ class WebInstancePermissionsTest {
         assertThat(role.grantsAction("secretsmanager:ListSecrets")).isFalse();
     }
 
+    @Test
+    void withMailAndLdapTheInstancesReadTheSmtpSecretAndTheBindSecretButNotTheSmtpUsersKey() {
+        String smtp = arn("secretsmanager", "secret:MailSmtpSecret-AbCdEf");
+        String key = arn("secretsmanager", "secret:MailSmtpKeySecret-AbCdEf");
+        String bind = arn("secretsmanager", "secret:directory/moodle-bind-AbCdEf");
+        Map<String, String> resources = new java.util.HashMap<>(RESOURCES);
+        resources.putAll(Map.of("MailSmtpSecret", smtp, "MailSmtpKeySecret", key));
+        IamPolicy withBoth = template.rolePolicy("WebInstanceRole", new CfnTemplate.Resolver(template, STACK,
+                Map.of("MailDomain", "example.edu", "LdapHost", "ldap.example.edu", "LdapBindSecretArn", bind), resources));
+        IamPolicy without = webRole("Wizard");
+
+        // apply-moodle-config.sh hands smtppass and auth_ldap/bind_pw to Moodle from these two.
+        assertThat(withBoth.allows("secretsmanager:GetSecretValue", smtp)).isTrue();
+        assertThat(withBoth.allows("secretsmanager:GetSecretValue", bind)).isTrue();
+        // The IAM key itself is only for MailSmtpCredentials (the MoodleSource function).
+        assertThat(withBoth.allows("secretsmanager:GetSecretValue", key)).isFalse();
+        assertThat(withBoth.grantsAction("secretsmanager:PutSecretValue")).isFalse();
+        assertThat(without.allows("secretsmanager:GetSecretValue", smtp)).isFalse();
+        assertThat(without.allows("secretsmanager:GetSecretValue", bind)).isFalse();
+    }
+
     // --- the CloudWatch agent ----------------------------------------------------------------
 
     @Test

@@ -8,22 +8,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.testbed.MotoExtension;
 import io.moodleautopilot.testbed.MotoServer;
 import io.moodleautopilot.testbed.SlapdServer;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -125,42 +116,5 @@ class LdapSignInSiteTest {
         String everything = up.output() + applied.output() + dashboard + profile + refused
                 + Files.readString(site.dir.resolve("log/autopilot.log"));
         assertThat(everything).doesNotContain(ldap.bindPassword());
-    }
-
-    /** A cookie-keeping HTTP client that logs in the way Moodle's login form expects. */
-    private static final class Browser {
-        private final String base;
-        private final HttpClient http;
-        private URI last;
-
-        Browser(String base) {
-            this.base = base;
-            this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                    .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL)).build();
-        }
-
-        String get(String path) throws Exception {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            last = r.uri();
-            return r.body();
-        }
-
-        String login(String user, String password) throws Exception {
-            String form = get("/login/index.php");
-            Matcher token = Pattern.compile("name=\"logintoken\" value=\"([^\"]+)\"").matcher(form);
-            String body = "username=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
-                    + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8)
-                    + "&logintoken=" + (token.find() ? token.group(1) : "");
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/login/index.php"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            last = r.uri();
-            return r.body();
-        }
-
-        String lastUri() {
-            return last.toString();
-        }
     }
 }

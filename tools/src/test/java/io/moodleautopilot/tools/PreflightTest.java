@@ -315,19 +315,28 @@ class PreflightTest {
     }
 
     @Test
-    void mailThroughSesIsAWarningNotAFailure() {
-        Run run = preflight("--config-env", "dev", "--parameter-overrides", "DomainName=moodle.example.edu");
+    void mailThroughSesWarnsOfTheSandboxAndFailsOnAnIdentityTheStackCannotCreate() {
+        Run run = preflight("--config-env", "dev", "--parameter-overrides", "MailDomain=example.edu");
 
         assertThat(run.exit()).as(run.output()).isZero();
-        assertThat(run.warnings()).anyMatch(l -> l.contains("moodle.example.edu is not an SES identity in us-east-1"))
-                .anyMatch(l -> l.contains("SES sandbox"));
-        assertThat(run.fixOf("not an SES identity")).contains("aws sesv2 create-email-identity --email-identity moodle.example.edu");
-        assertThat(run.output()).contains("nothing found that would fail the deploy (2 warning(s) above)");
+        assertThat(run.warnings()).anyMatch(l -> l.contains("SES sandbox")).anyMatch(l -> l.contains("no HostedZoneId"));
+        assertThat(run.fixOf("SES sandbox")).contains("aws sesv2 put-account-details --region us-east-1 --production-access-enabled");
+
+        // An identity that exists before the stack: AWS::SES::EmailIdentity's create would fail.
+        boto3("boto3.client('sesv2').create_email_identity(EmailIdentity='example.edu')");
+        Run taken = preflight("--config-env", "dev", "--parameter-overrides", "MailDomain=example.edu");
+        assertThat(taken.exit()).isEqualTo(1);
+        assertThat(taken.failures()).anyMatch(l -> l.contains("example.edu is already an SES identity in us-east-1"));
+        assertThat(taken.fixOf("already an SES identity")).contains("aws sesv2 delete-email-identity --email-identity example.edu");
 
         ses.productionAccess(true);
-        boto3("boto3.client('sesv2').create_email_identity(EmailIdentity='moodle.example.edu')");
-        Run verified = preflight("--config-env", "dev", "--parameter-overrides", "DomainName=moodle.example.edu");
-        assertThat(verified.warnings()).noneMatch(l -> l.contains("sandbox"));
+        Run production = preflight("--config-env", "dev", "--parameter-overrides", "MailDomain=mail-moodle.example.edu",
+                "HostedZoneId=Z0123456789ABCDEFGHIJ");
+        assertThat(production.exit()).as(production.output()).isZero();
+        assertThat(production.warnings()).noneMatch(l -> l.contains("sandbox") || l.contains("HostedZoneId"));
+
+        Run none = preflight("--config-env", "dev");
+        assertThat(none.output()).contains("no MailDomain: the stack sets up no SES e-mail");
     }
 
     @Test

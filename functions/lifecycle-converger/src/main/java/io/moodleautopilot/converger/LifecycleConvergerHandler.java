@@ -9,6 +9,7 @@ import io.moodleautopilot.core.aws.CloudWatchScalingAlarms;
 import io.moodleautopilot.core.aws.CodePipelineStarter;
 import io.moodleautopilot.core.aws.EventBridgeSchedule;
 import io.moodleautopilot.core.aws.SsmConfigRender;
+import io.moodleautopilot.core.aws.SecretsManagerVersions;
 import io.moodleautopilot.core.aws.SsmMoodleConfigCommand;
 import io.moodleautopilot.core.moodleconfig.MoodleConfigService;
 import io.moodleautopilot.core.aws.SsmLifecycleStore;
@@ -103,6 +104,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                 new EventBridgeSchedule(clients.eventBridge(), settings.installDetectorRule()),
                 new SsmConfigRender(clients.ssm(), settings.configRenderDocument(), settings.webGroupName()),
                 new MoodleConfigService(webGroup, runCommand, moodleConfigWait())::apply,
+                new SecretsManagerVersions(clients.secretsManager(), settings.instanceSecretArns()),
                 clock);
         return switch (invocation) {
             case Invocation.Rejected r -> rejected(r, stack);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * Moodle's own configuration once the site is installed: the settings document and the
@@ -167,6 +168,85 @@ class MoodleConfigTest {
                 .contains("Moodle removed its memcached cache store in 4.2");
         assertThat(schedule.outcome()).isEqualTo("NO_CHANGE");
         assertThat(stack.moodleConfigCommands()).hasSize(1);
+    }
+
+    /**
+     * Mail and LDAP from the stack's parameters reach Moodle with the operator's document: the
+     * stack's settings underneath, the document's value where both name a setting. Neither password
+     * is in the payload; a new version of either secret (a rotated password) applies the settings
+     * again, as does a new SMTP key (its user name is a stack setting).
+     */
+    @Test
+    void theStacksMailAndLdapSettingsAreAppliedUnderTheOperatorsDocumentAndAgainWhenASecretRotates(
+            CodePipelineStandIn pipelines) throws Exception {
+        String smtpSecret;
+        String bindSecret;
+        try (SecretsManagerClient sm = AwsCallRecorder.unrecorded(SecretsManagerClient.builder())) {
+            smtpSecret = sm.createSecret(r -> r.name("MailSmtpSecret-x").secretString("{\"username\": \"\"}")).arn();
+            bindSecret = sm.createSecret(r -> r.name("directory/bind").secretString("{\"password\": \"one\"}")).arn();
+        }
+        Map<String, String> params = new HashMap<>(Map.of("MailDomain", "example.edu", "LdapHost", "ldap.example.edu",
+                "LdapSecurity", "starttls", "LdapCidr", "10.20.0.0/24", "LdapContexts", "ou=people,dc=example,dc=edu",
+                "LdapBindDn", "cn=moodle,dc=example,dc=edu", "LdapBindSecretArn", bindSecret));
+        params.put("MailSmtpCredentials.Username", "AKIAEXAMPLEKEY000001");
+        params.put("MailSmtpSecret", smtpSecret);
+        ConvergerStack mail = new ConvergerStack("mailstack", params).create();
+        pipelines.createPipeline(mail.pipeline);
+        Map<String, String> mailEnv = new HashMap<>(mail.functionEnvironment());
+        mailEnv.put("MOODLE_CONFIG_WAIT_SECONDS", "3");
+        stack = mail;
+        answer("Success", UNCHANGED, "");
+        mail.setSettings("{\"auth\": \"ldap,oauth2\", \"forcelogin\": \"1\"}");
+        mail.setFlag("Yes");
+
+        // The schedule's event (the sample Parameter Store event names the stack "moodle").
+        var recorded = AwsCallRecorder.record(() ->
+                Invocations.invoke(Invocations.handler(mailEnv), Invocations.event("scheduled-safety-net.json")));
+        var entered = recorded.value();
+
+        assertThat(entered.outcome()).as(entered.result().toString()).isEqualTo("APPLIED");
+        JsonNode settings = Invocations.MAPPER.readTree(mail.moodleConfigCommands().get(0)).path("settings");
+        assertThat(settings.path("smtphosts").asText()).isEqualTo("email-smtp.us-east-1.amazonaws.com:587");
+        assertThat(settings.path("smtpsecure").asText()).isEqualTo("tls");
+        assertThat(settings.path("smtpauthtype").asText()).isEqualTo("LOGIN");
+        assertThat(settings.path("smtpuser").asText()).isEqualTo("AKIAEXAMPLEKEY000001");
+        assertThat(settings.path("noreplyaddress").asText()).isEqualTo("noreply@example.edu");
+        assertThat(settings.path("auth_ldap/host_url").asText()).isEqualTo("ldap://ldap.example.edu");
+        assertThat(settings.path("auth_ldap/start_tls").asText()).isEqualTo("1");
+        assertThat(settings.path("auth_ldap/bind_dn").asText()).isEqualTo("cn=moodle,dc=example,dc=edu");
+        // The operator's document wins where both name a setting, and its own settings go too.
+        assertThat(settings.path("auth").asText()).isEqualTo("ldap,oauth2");
+        assertThat(settings.path("forcelogin").asText()).isEqualTo("1");
+        // Secrets stay on the instance: neither password is a setting of the payload.
+        assertThat(settings.has("smtppass")).isFalse();
+        assertThat(settings.has("auth_ldap/bind_pw")).isFalse();
+        // The converger sees the secrets' versions, never their values, within its policy.
+        assertThat(recorded.calls()).extracting(c -> c.action()).contains("secretsmanager:DescribeSecret")
+                .doesNotContain("secretsmanager:GetSecretValue");
+        assertThat(mail.functionPolicy().violations(recorded.calls())).isEmpty();
+
+        var again = Invocations.invoke(Invocations.handler(mailEnv), Invocations.event("scheduled-safety-net.json"));
+        assertThat(again.outcome()).isEqualTo("NO_CHANGE");
+        assertThat(mail.moodleConfigCommands()).hasSize(1);
+
+        // The directory's bind password changed in its secret: the same payload is applied again.
+        try (SecretsManagerClient sm = AwsCallRecorder.unrecorded(SecretsManagerClient.builder())) {
+            sm.putSecretValue(r -> r.secretId(bindSecret).secretString("{\"password\": \"two\"}"));
+        }
+        var rotatedBind = Invocations.invoke(Invocations.handler(mailEnv), Invocations.event("scheduled-safety-net.json"));
+        assertThat(rotatedBind.result().path("actions").toString()).contains("Moodle settings and application cache applied");
+        assertThat(mail.moodleConfigCommands()).hasSize(2);
+        assertThat(mail.moodleConfigCommands().get(1)).isEqualTo(mail.moodleConfigCommands().get(0));
+
+        // A new SMTP key: the template rewrites the stack's settings with the new user name.
+        params.put("MailSmtpCredentials.Username", "AKIAEXAMPLEKEY000002");
+        Map<String, String> rotated = new HashMap<>(new ConvergerStack("mailstack", params).functionEnvironment());
+        rotated.put("MOODLE_CONFIG_WAIT_SECONDS", "3");
+        var afterRotation = Invocations.invoke(Invocations.handler(rotated), Invocations.event("scheduled-safety-net.json"));
+
+        assertThat(afterRotation.result().path("actions").toString()).contains("Moodle settings and application cache applied");
+        assertThat(Invocations.MAPPER.readTree(mail.moodleConfigCommands().get(2)).path("settings").path("smtpuser").asText())
+                .isEqualTo("AKIAEXAMPLEKEY000002");
     }
 
     @Test

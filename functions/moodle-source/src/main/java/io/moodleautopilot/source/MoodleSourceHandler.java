@@ -27,7 +27,8 @@ import org.slf4j.MDC;
  * Entry point of the MoodleSource custom resource: parses the CloudFormation request, builds the
  * staging service for this stack and hands both to {@link SourceResource}; everything that decides
  * lives in {@link MoodleSourceService}. It also serves {@value EmptyBucketsResource#TYPE}
- * ({@link EmptyBucketsResource}), chosen by the request's resource type.
+ * ({@link EmptyBucketsResource}) and {@value SmtpCredentialsResource#TYPE}
+ * ({@link SmtpCredentialsResource}), chosen by the request's resource type.
  */
 public class MoodleSourceHandler extends JsonEventHandler {
     /** First in the class: the S3 client builds on a background thread while logging and JSON set up. */
@@ -77,6 +78,10 @@ public class MoodleSourceHandler extends JsonEventHandler {
             // The same function serves the stack's second custom resource (it has the S3 client).
             return protocol.handle(request, context,
                     new EmptyBucketsResource(new BucketEmptier(clients.s3()), telemetry, stack(), namespace()));
+        }
+        if (SmtpCredentialsResource.TYPE.equals(request.resourceType())) {
+            return protocol.handle(request, context,
+                    new SmtpCredentialsResource(clients.secretsManager(), telemetry, stack(), namespace()));
         }
         SourceSettings settings;
         try {

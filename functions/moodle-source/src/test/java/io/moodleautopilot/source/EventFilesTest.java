@@ -49,4 +49,17 @@ class EventFilesTest {
         assertThat(fn.get("Handler")).isEqualTo(MoodleSourceHandler.class.getName() + "::handleRequest");
         assertThat(fn.get("CodeUri")).isEqualTo("functions/moodle-source");
     }
+
+    /** events/cloudformation-ses-smtp-credentials-create.json: MailSmtpCredentials as the template declares it. */
+    @Test
+    void theSmtpCredentialsEventCarriesThePropertiesTheTemplateGivesTheResource() {
+        CfnTemplate template = CfnTemplate.load();
+        CloudFormationCustomResourceEvent e = EventLoader.loadEvent(CfnTemplate.repositoryRoot()
+                .resolve("events/cloudformation-ses-smtp-credentials-create.json").toString(), CloudFormationCustomResourceEvent.class);
+        assertThat(template.resource("MailSmtpCredentials").get("Type")).isEqualTo(SmtpCredentialsResource.TYPE)
+                .isEqualTo(e.getResourceType());
+        assertThat(e.getResourceProperties().keySet())
+                .containsExactlyInAnyOrderElementsOf(template.properties("MailSmtpCredentials").keySet());
+        assertThat(e.getRequestType()).isEqualTo("Create");
+    }
 }

@@ -42,11 +42,13 @@ public final class ConvergeService {
     private final Ports.InstallWatch installWatch;
     private final Ports.InstanceConfig instanceConfig;
     private final Ports.MoodleConfig moodleConfig;
+    private final Ports.InstanceSecrets instanceSecrets;
     private final Ports.Clock clock;
 
     public ConvergeService(StackSettings settings, Ports.LifecycleStore store, Ports.WebGroup webGroup,
                            Ports.ScalingAlarms alarms, Ports.Pipeline pipeline, Ports.InstallWatch installWatch,
-                           Ports.InstanceConfig instanceConfig, Ports.MoodleConfig moodleConfig, Ports.Clock clock) {
+                           Ports.InstanceConfig instanceConfig, Ports.MoodleConfig moodleConfig,
+                           Ports.InstanceSecrets instanceSecrets, Ports.Clock clock) {
         this.settings = settings;
         this.store = store;
         this.webGroup = webGroup;
@@ -55,6 +57,7 @@ public final class ConvergeService {
         this.installWatch = installWatch;
         this.instanceConfig = instanceConfig;
         this.moodleConfig = moodleConfig;
+        this.instanceSecrets = instanceSecrets;
         this.clock = clock;
     }
 
@@ -285,7 +288,8 @@ public final class ConvergeService {
                                      FlagReading read, String executionId) {
         SettingsDocument parsed;
         try {
-            parsed = document.map(SettingsDocument::parse).orElse(SettingsDocument.empty());
+            parsed = document.map(SettingsDocument::parse).orElse(SettingsDocument.empty())
+                    .over(settings.stackMoodleSettings());
         } catch (ConfigurationException e) {
             // Reported once per version of the document, not on every converge.
             String rejected = "rejected-" + new ConfigPayload(document.orElse("")).fingerprint();
@@ -298,8 +302,17 @@ public final class ConvergeService {
         Optional<String> cacheRefusal = Optional.ofNullable(settings.applicationCache())
                 .flatMap(io.moodleautopilot.core.moodleconfig.ApplicationCache::refusal);
         ConfigPayload payload = ConfigPayload.of(parsed, cacheRefusal.isPresent() ? null : settings.applicationCache());
-        String refused = "refused-" + payload.fingerprint();
-        if (payload.fingerprint().equals(appliedFor) || refused.equals(appliedFor)) {
+        String secretVersions;
+        try {
+            secretVersions = instanceSecrets.currentVersions();
+        } catch (RuntimeException e) {
+            actions.add("Moodle settings waiting: cannot read the current version of the instances' secrets ("
+                    + e.getMessage() + "); the next converge tries again");
+            return appliedFor;
+        }
+        String fingerprint = payload.fingerprint(secretVersions);
+        String refused = "refused-" + fingerprint;
+        if (fingerprint.equals(appliedFor) || refused.equals(appliedFor)) {
             // Applied, or refused by the instance: either way only a change of the payload sends it again.
             return appliedFor;
         }
@@ -314,7 +327,7 @@ public final class ConvergeService {
                 // One action per change: the status record keeps those that fit and counts the rest.
                 actions.addAll(outcome.changes());
                 cacheRefusal.ifPresent(actions::add);
-                return payload.fingerprint();
+                return fingerprint;
             }
             case REFUSED -> {
                 actions.add("Moodle settings refused on " + outcome.instanceId() + " (command " + outcome.commandId()

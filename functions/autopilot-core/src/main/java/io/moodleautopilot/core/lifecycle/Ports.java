@@ -102,6 +102,19 @@ public final class Ports {
         MoodleConfigOutcome apply(ConfigPayload payload);
     }
 
+    /**
+     * The current versions of the secrets the instances hand to Moodle (SMTP, LDAP bind): a new
+     * version (a rotated password) applies Moodle's settings again, though the payload, which never
+     * holds a secret, is the same.
+     */
+    public interface InstanceSecrets {
+        /**
+         * @return the secrets' current version ids, in a stable order; empty when the stack has none
+         * @throws RuntimeException when a version cannot be read (the settings then wait for the next converge)
+         */
+        String currentVersions();
+    }
+
     public interface Clock {
         java.time.Instant now();
     }

@@ -18,6 +18,10 @@ import java.util.List;
  * @param applicationCache the stack's application cache for Moodle's MUC; null for none
  * @param installPhaseParameter the InstallDetector's phase record, removed on stack delete
  * @param installClaimPath the path of the InstallDetector's claims on the flag's change, removed on stack delete
+ * @param stackMoodleSettings the Moodle settings the stack's parameters give (SES e-mail, LDAP sign-in),
+ *                            under the operator's settings document; empty for none
+ * @param instanceSecretArns the secrets the instances hand to Moodle (SMTP password, LDAP bind password),
+ *                           whose new versions apply Moodle's settings again
  */
 public record StackSettings(
         String stackName,
@@ -36,7 +40,9 @@ public record StackSettings(
         String moodleConfigDocument,
         ApplicationCache applicationCache,
         String installPhaseParameter,
-        String installClaimPath) {
+        String installClaimPath,
+        io.moodleautopilot.core.moodleconfig.SettingsDocument stackMoodleSettings,
+        List<String> instanceSecretArns) {
 
     public StackSettings {
         scalingAlarmNames = List.copyOf(scalingAlarmNames);
@@ -46,6 +52,9 @@ public record StackSettings(
         configRenderDocument = configRenderDocument == null ? "" : configRenderDocument.trim();
         moodleSettingsParameter = moodleSettingsParameter == null ? "" : moodleSettingsParameter.trim();
         moodleConfigDocument = moodleConfigDocument == null ? "" : moodleConfigDocument.trim();
+        instanceSecretArns = instanceSecretArns == null ? List.of() : List.copyOf(instanceSecretArns);
+        stackMoodleSettings = stackMoodleSettings == null
+                ? io.moodleautopilot.core.moodleconfig.SettingsDocument.empty() : stackMoodleSettings;
     }
 
     public boolean appliesMoodleConfig() {

@@ -1,6 +1,8 @@
 package io.moodleautopilot.core.lifecycle;
 
 import io.moodleautopilot.core.moodleconfig.ApplicationCache;
+import io.moodleautopilot.core.moodleconfig.SettingsDocument;
+import io.moodleautopilot.core.moodleconfig.SettingsRefused;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +38,24 @@ public final class StackSettingsLoader {
                 ApplicationCache.fromStack(env.get("APP_CACHE_ENGINE"), env.get("APP_CACHE_ENDPOINT"),
                         env.get("APP_CACHE_PORT"), env.get("APP_CACHE_TLS")),
                 env.getOrDefault("INSTALL_PHASE_PARAMETER", prefix + "/Automation/InstallPhase"),
-                env.getOrDefault("INSTALL_CLAIM_PATH", prefix + "/Automation/InstallCompleteClaim"));
+                env.getOrDefault("INSTALL_CLAIM_PATH", prefix + "/Automation/InstallCompleteClaim"),
+                stackMoodleSettings(env.getOrDefault("STACK_MOODLE_SETTINGS", "")),
+                list(env.getOrDefault("INSTANCE_SECRET_ARNS", "")));
+    }
+
+    /**
+     * The template writes these from its own parameters, so a value the settings rules refuse is
+     * the template's mistake: a configuration error, reported before anything changes.
+     */
+    private static SettingsDocument stackMoodleSettings(String json) {
+        if (json.isBlank()) {
+            return SettingsDocument.empty();
+        }
+        try {
+            return SettingsDocument.parse(json);
+        } catch (SettingsRefused e) {
+            throw new ConfigurationException("STACK_MOODLE_SETTINGS: " + e.getMessage());
+        }
     }
 
     private static ProductionLimits productionLimits(Map<String, String> env) {

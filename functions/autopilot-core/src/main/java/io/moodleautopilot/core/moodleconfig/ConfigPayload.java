@@ -39,8 +39,17 @@ public record ConfigPayload(String json) {
 
     /** Identifies this payload in the status record: applied once, applied again only when it changes. */
     public String fingerprint() {
+        return fingerprint("");
+    }
+
+    /**
+     * This payload together with the versions of the secrets the instance adds to it: a rotated
+     * password is a new fingerprint. Without secrets, the same fingerprint as {@link #fingerprint()}.
+     */
+    public String fingerprint(String secretVersions) {
+        String basis = secretVersions.isEmpty() ? json : json + "\nsecrets:" + secretVersions;
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(basis.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 12);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -27,6 +27,17 @@ public record SettingsDocument(Map<String, String> settings) {
     }
 
     /**
+     * This document laid over the stack's own settings (e-mail, LDAP sign-in: from its parameters):
+     * a name in both keeps the document's value. The operator's document is the later, explicit
+     * choice (for example an 'auth' list with more plugins than the stack's 'ldap').
+     */
+    public SettingsDocument over(SettingsDocument stack) {
+        Map<String, String> merged = new TreeMap<>(stack.settings());
+        merged.putAll(settings);
+        return new SettingsDocument(merged);
+    }
+
+    /**
      * Read token by token rather than as a tree: a tree keeps numbers as doubles or big integers, so
      * {@code 1e400} came out as "Infinity" and {@code 1.0E2} as "100.0". The parser's text of a
      * number token is what the operator wrote, and that is what Moodle gets, character for character.

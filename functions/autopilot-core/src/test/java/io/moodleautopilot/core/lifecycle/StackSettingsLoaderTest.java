@@ -55,4 +55,18 @@ class StackSettingsLoaderTest {
         assertThatThrownBy(() -> StackSettingsLoader.load(badEngine)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("couchbase");
     }
+
+    @Test
+    void theStacksMoodleSettingsAreReadUnderTheSameRulesAndARefusedOneIsAConfigurationError() {
+        Map<String, String> env = env();
+        assertThat(StackSettingsLoader.load(env).stackMoodleSettings().settings()).isEmpty();
+        env.put("STACK_MOODLE_SETTINGS", "{\"smtphosts\": \"email-smtp.us-east-1.amazonaws.com:587\", \"auth\": \"ldap\"}");
+        assertThat(StackSettingsLoader.load(env).stackMoodleSettings().settings())
+                .containsEntry("smtphosts", "email-smtp.us-east-1.amazonaws.com:587").containsEntry("auth", "ldap");
+
+        env.put("STACK_MOODLE_SETTINGS", "{\"smtppass\": \"hunter2\"}");
+        assertThatThrownBy(() -> StackSettingsLoader.load(env)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("STACK_MOODLE_SETTINGS").hasMessageContaining("'smtppass' is a secret")
+                .message().doesNotContain("hunter2");
+    }
 }
