@@ -4,24 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.testbed.MotoExtension;
 import io.moodleautopilot.testbed.MotoServer;
 import io.moodleautopilot.testbed.SlapdServer;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.ParameterType;
 
 /**
  * Sign-in through LDAP on a real site: a real OpenLDAP (SlapdServer: StartTLS required) holds the
@@ -36,9 +28,6 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 class LdapSignInSiteTest {
     private static final String STACK = "ldapsite";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String DOCUMENT = "{\"schemaVersion\": \"2.2\", \"parameters\": {\"Payload\": {\"type\": \"String\","
-            + " \"allowedPattern\": \"^[A-Za-z0-9+/]*={0,2}$\"}}, \"mainSteps\": [{\"action\": \"aws:runShellScript\","
-            + " \"name\": \"apply\", \"inputs\": {\"runCommand\": [\"bash /opt/moodle-autopilot/bundle/scripts/apply-moodle-config.sh '{{ Payload }}'\"]}}]}";
 
     private TestSite site;
     private SlapdServer ldap;
@@ -62,18 +51,9 @@ class LdapSignInSiteTest {
         TestSite.Run up = site.run(null, "up", "--database-sessions", "--no-cache");
         assertThat(up.exit()).as(up.output()).isZero();
 
-        ObjectNode config = (ObjectNode) JSON.readTree(site.dir.resolve("state.json").toFile()).path("site");
         String url = JSON.readTree(site.dir.resolve("state.json").toFile()).path("url").asText();
-        try (SecretsManagerClient sm = SecretsManagerClient.builder().endpointOverride(URI.create(moto.url()))
-                .region(Region.US_EAST_1).credentialsProvider(TestSite.credentials()).build();
-             SsmClient ssm = SsmClient.builder().endpointOverride(URI.create(moto.url()))
-                     .region(Region.US_EAST_1).credentialsProvider(TestSite.credentials()).build()) {
-            String arn = sm.createSecret(r -> r.name("/Moodle/" + STACK + "/LdapBind")
-                    .secretString(JSON.createObjectNode().put("password", ldap.bindPassword()).toString())).arn();
-            config.put("ldap_bind_secret_arn", arn);
-            ssm.putParameter(r -> r.name("/Moodle/" + STACK + "/Site/Config").type(ParameterType.STRING)
-                    .value(config.toString()));
-        }
+        site.secretInSiteConfig("ldap_bind_secret_arn", "LdapBind",
+                JSON.createObjectNode().put("password", ldap.bindPassword()).toString());
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("auth", "ldap");
         settings.put("auth_ldap/host_url", ldap.ldapUrl());
@@ -86,14 +66,8 @@ class LdapSignInSiteTest {
         settings.put("auth_ldap/field_map_firstname", "givenName");
         settings.put("auth_ldap/field_map_lastname", "sn");
         settings.put("auth_ldap/field_map_email", "mail");
-        ObjectNode payload = JSON.createObjectNode();
-        payload.set("settings", JSON.valueToTree(settings));
-        payload.putNull("applicationCache");
-        String base64 = Base64.getEncoder().encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
-        ObjectNode job = JSON.createObjectNode().put("content", DOCUMENT);
-        job.set("parameters", JSON.createObjectNode().set("Payload", JSON.createArrayNode().add(base64)));
 
-        TestSite.Run applied = site.runDocument(job.toString());
+        TestSite.Run applied = site.runDocument(TestSite.moodleConfigJob(settings));
 
         assertThat(applied.exit()).as(applied.output()).isZero();
         assertThat(applied.output()).contains("\"name\":\"bind_pw\",\"plugin\":\"auth_ldap\"");

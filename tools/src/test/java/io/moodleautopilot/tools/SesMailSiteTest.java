@@ -10,11 +10,9 @@ import io.moodleautopilot.testbed.MotoExtension;
 import io.moodleautopilot.testbed.MotoServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.ParameterType;
 
 /**
  * Moodle's e-mail through SES's SMTP interface on a real site: scripts/mail_relay.py stands for
@@ -46,9 +41,6 @@ class SesMailSiteTest {
     private static final String STACK = "mailsite";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NOREPLY = "noreply@mail.example.edu";
-    private static final String DOCUMENT = "{\"schemaVersion\": \"2.2\", \"parameters\": {\"Payload\": {\"type\": \"String\","
-            + " \"allowedPattern\": \"^[A-Za-z0-9+/]*={0,2}$\"}}, \"mainSteps\": [{\"action\": \"aws:runShellScript\","
-            + " \"name\": \"apply\", \"inputs\": {\"runCommand\": [\"bash /opt/moodle-autopilot/bundle/scripts/apply-moodle-config.sh '{{ Payload }}'\"]}}]}";
     /** Creates a manual-account user with an e-mail through Moodle's API, as the web user (PHP file: argv[1] dirroot). */
     private static final String CREATE_USERS = """
             <?php
@@ -101,16 +93,7 @@ class SesMailSiteTest {
         relay = started.process();
         int port = started.port();
 
-        String arn;
-        ObjectNode config = (ObjectNode) state.path("site");
-        try (SecretsManagerClient sm = secretsManager(moto);
-             SsmClient ssm = SsmClient.builder().endpointOverride(URI.create(moto.url()))
-                     .region(Region.US_EAST_1).credentialsProvider(TestSite.credentials()).build()) {
-            arn = sm.createSecret(r -> r.name("/Moodle/" + STACK + "/Smtp").secretString(smtpSecret(user, password))).arn();
-            config.put("smtp_secret_arn", arn);
-            ssm.putParameter(r -> r.name("/Moodle/" + STACK + "/Site/Config").type(ParameterType.STRING)
-                    .value(config.toString()));
-        }
+        String arn = site.secretInSiteConfig("smtp_secret_arn", "Smtp", smtpSecret(user, password));
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("smtphosts", "127.0.0.1:" + port);
         settings.put("smtpsecure", "tls");
@@ -118,7 +101,7 @@ class SesMailSiteTest {
         settings.put("smtpuser", user);
         settings.put("noreplyaddress", NOREPLY);
 
-        TestSite.Run applied = site.runDocument(job(settings));
+        TestSite.Run applied = site.runDocument(TestSite.moodleConfigJob(settings));
 
         assertThat(applied.exit()).as(applied.output()).isZero();
         assertThat(applied.output()).contains("{\"name\":\"smtppass\",\"plugin\":null}");
@@ -144,10 +127,10 @@ class SesMailSiteTest {
         assertThat(message).contains("/login/forgot_password.php?token=");
 
         // The secret now holds a wrong password: the next mail is refused at AUTH, nothing arrives.
-        try (SecretsManagerClient sm = secretsManager(moto)) {
+        try (SecretsManagerClient sm = site.secretsManager()) {
             sm.putSecretValue(r -> r.secretId(arn).secretString(smtpSecret(user, "Wrong-" + UUID.randomUUID())));
         }
-        TestSite.Run rotated = site.runDocument(job(settings));
+        TestSite.Run rotated = site.runDocument(TestSite.moodleConfigJob(settings));
         assertThat(rotated.exit()).as(rotated.output()).isZero();
         assertThat(rotated.output()).contains("\"changed\":[{\"name\":\"smtppass\",\"plugin\":null}]");
 
@@ -160,7 +143,7 @@ class SesMailSiteTest {
 
         // The right password again, but a server whose certificate no CA PHP trusts vouches for (the
         // same names, self-signed): Moodle refuses it after STARTTLS, before AUTH, so nothing arrives.
-        try (SecretsManagerClient sm = secretsManager(moto)) {
+        try (SecretsManagerClient sm = site.secretsManager()) {
             sm.putSecretValue(r -> r.secretId(arn).secretString(smtpSecret(user, password)));
         }
         Path untrustedSpool = site.dir.resolve("untrusted-spool");
@@ -172,7 +155,7 @@ class SesMailSiteTest {
         String third;
         try {
             settings.put("smtphosts", "127.0.0.1:" + untrusted.port());
-            pointed = site.runDocument(job(settings));
+            pointed = site.runDocument(TestSite.moodleConfigJob(settings));
             assertThat(pointed.exit()).as(pointed.output()).isZero();
             third = requestReset(url, "learner3");
         } finally {
@@ -243,21 +226,6 @@ class SesMailSiteTest {
 
     private static String smtpSecret(String user, String password) {
         return JSON.createObjectNode().put("username", user).put("password", password).toString();
-    }
-
-    private static SecretsManagerClient secretsManager(MotoServer moto) {
-        return SecretsManagerClient.builder().endpointOverride(URI.create(moto.url()))
-                .region(Region.US_EAST_1).credentialsProvider(TestSite.credentials()).build();
-    }
-
-    private static String job(Map<String, String> settings) {
-        ObjectNode payload = JSON.createObjectNode();
-        payload.set("settings", JSON.valueToTree(settings));
-        payload.putNull("applicationCache");
-        String base64 = Base64.getEncoder().encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
-        ObjectNode job = JSON.createObjectNode().put("content", DOCUMENT);
-        job.set("parameters", JSON.createObjectNode().set("Payload", JSON.createArrayNode().add(base64)));
-        return job.toString();
     }
 
     /** A document that creates the test's users through Moodle's API, as the web user. */
