@@ -97,14 +97,9 @@ ensure_test_packages() {
   while IFS= read -r pkg; do
     missing+=("$pkg")
   done < <(missing_php_packages mysqli:php-mysql ldap:php-ldap "${MOODLE_PHP_EXTENSIONS[@]}")
-  if [ ! -x /usr/sbin/slapd ]; then
-    missing+=(slapd)
-    # No system directory: the tests run slapd with a configuration of their own.
-    if [ "$(id -u)" = 0 ] && command -v debconf-set-selections >/dev/null 2>&1; then
-      echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
-    fi
-  fi
-  command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
+  while IFS= read -r pkg; do
+    missing+=("$pkg")
+  done < <(missing_directory_packages)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
@@ -178,6 +173,20 @@ ensure_awscli() {
 # plus pgsql and redis (its session handler and cache store), redis-server (built with TLS) and
 # PostgreSQL's server binaries. Only the binaries are used: scripts/local-site starts private
 # instances under .local/site, never the packages' services. PHP is Debian's default (8.2 on 12).
+# slapd and ldap-utils: the organisation's directory of the local stack and of the LDAP tests
+# (scripts/local_directory.py runs slapd with a configuration of its own; the package's own directory
+# is not configured). Prints the missing package names, one per line.
+missing_directory_packages() {
+  if [ ! -x /usr/sbin/slapd ]; then
+    echo slapd
+    if [ "$(id -u)" = 0 ] && command -v debconf-set-selections >/dev/null 2>&1; then
+      echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+    fi
+  fi
+  command -v ldapwhoami >/dev/null 2>&1 || echo ldap-utils
+}
+
+# The local site and stack: the web tier's packages, php-ldap (Moodle's auth_ldap) and the directory's.
 ensure_site_packages() {
   local missing=() pkg
   command -v php >/dev/null 2>&1 || missing+=(php-cli)
@@ -185,7 +194,10 @@ ensure_site_packages() {
   ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing+=(php-fpm)
   while IFS= read -r pkg; do
     missing+=("$pkg")
-  done < <(missing_php_packages "${MOODLE_PHP_EXTENSIONS[@]}")
+  done < <(missing_php_packages ldap:php-ldap "${MOODLE_PHP_EXTENSIONS[@]}")
+  while IFS= read -r pkg; do
+    missing+=("$pkg")
+  done < <(missing_directory_packages)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)

@@ -8,6 +8,7 @@ Subcommands:
   demo                        the lifecycle as it happens in AWS, with a timeline
   status                      the state of the web group, alarms, flag and status record
 """
+import collections
 import copy
 import http.server
 import io
@@ -28,6 +29,7 @@ import boto3
 
 import cfn_yaml
 import lambda_emulator
+import local_mail
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local"
@@ -155,11 +157,18 @@ def placeholder(logical, attribute=None):
     return f"{logical.lower()}-{attribute.lower().replace('.', '-')}.{STACK}.local"
 
 
-def moto_lacks_intrinsics(node, params):
-    """Evaluates the intrinsics moto's CloudFormation does not implement (Fn::GetAZs, Fn::Cidr)
-    the way CloudFormation would, so the rest of the template deploys as written."""
+def moto_lacks_intrinsics(node, params, resources=None):
+    """Evaluates the intrinsics moto's CloudFormation does not implement (Fn::GetAZs, Fn::Cidr,
+    Fn::GetAtt of a parameter's Value) the way CloudFormation would, so the rest of the template
+    deploys as written."""
     import ipaddress
+    if resources is None and isinstance(node, dict):
+        resources = node.get("Resources", {})
     if isinstance(node, dict):
+        if set(node) == {"Fn::GetAtt"} and list(node["Fn::GetAtt"])[1:] == ["Value"] \
+                and resources.get(node["Fn::GetAtt"][0], {}).get("Type") == "AWS::SSM::Parameter":
+            # A parameter's Value attribute is its Value property, which moto evaluates itself.
+            return moto_lacks_intrinsics(resources[node["Fn::GetAtt"][0]]["Properties"]["Value"], params, resources)
         if set(node) == {"Fn::GetAZs"}:
             return [REGION + z for z in "abc"]
         if set(node) == {"Fn::Cidr"}:
@@ -167,9 +176,9 @@ def moto_lacks_intrinsics(node, params):
             block = params[block["Ref"]] if isinstance(block, dict) else block
             net = ipaddress.ip_network(block)
             return [str(n) for n in list(net.subnets(new_prefix=net.max_prefixlen - int(bits)))[:int(count)]]
-        return {k: moto_lacks_intrinsics(v, params) for k, v in node.items()}
+        return {k: moto_lacks_intrinsics(v, params, resources) for k, v in node.items()}
     if isinstance(node, list):
-        return [moto_lacks_intrinsics(v, params) for v in node]
+        return [moto_lacks_intrinsics(v, params, resources) for v in node]
     return node
 
 
@@ -272,6 +281,17 @@ def site_login():
     return json.loads(Path(site()["dbSecret"]).read_text())
 
 
+def directory():
+    """The organisation's directory (scripts/local_directory.py): its URLs, DNs, CA and users, with
+    the files that hold their passwords."""
+    return json.loads((Path(state()["directoryDir"]) / "state.json").read_text())
+
+
+def directory_password(path):
+    """A password from the directory's 0600 files; read, never printed."""
+    return Path(path).read_text()
+
+
 def local_parameters():
     """Stack parameters for the emulator, and the real names of what is created beside the stack
     before it: Moodle's database is the local site's PostgreSQL (TLS), registered as the stack's
@@ -290,7 +310,8 @@ def local_parameters():
               # A serverless Valkey cache: the demo shows sessions moving to it, with TLS.
               "SessionCacheEngine": "serverless",
               # Lets the AlarmReactor raise the web tier's maximum from 4 to 6 when it is at capacity.
-              "WebAsgMaxCeiling": "6"}
+              "WebAsgMaxCeiling": "6",
+              **ldap_parameters()}
     known = {"DatabaseCluster": cluster,
              "DatabaseCluster.Endpoint.Address": "127.0.0.1",
              "DatabaseCluster.Endpoint.Port": str(s["postgresPort"]),
@@ -420,6 +441,22 @@ def wire_site(physical):
     client("secretsmanager").create_secret(Name=published["db_app_secret_arn"], SecretString=json.dumps(site_login()))
 
 
+def ldap_parameters():
+    """LDAP sign-in as an operator gives it to the stack: the directory (StartTLS on its ldap://
+    port), its network, the bind account and the secret that holds its password (the operator's,
+    created before the stack), the people OU. The stack turns them into Moodle's auth_ldap settings,
+    the site configuration's ldap_bind_secret_arn and the web tier's egress."""
+    from urllib.parse import urlsplit
+    d = directory()
+    url = urlsplit(d["url"])
+    bind = client("secretsmanager").create_secret(
+        Name=f"/Moodle/{STACK}/LdapBind",
+        SecretString=json.dumps({"password": directory_password(d["bindPasswordFile"])}))["ARN"]
+    return {"LdapHost": url.hostname, "LdapPort": str(url.port), "LdapSecurity": "starttls",
+            "LdapCidr": f"{url.hostname}/32", "LdapBindDn": d["bindDn"], "LdapBindSecretArn": bind,
+            "LdapContexts": d["peopleDn"]}
+
+
 def site_env(logical_id):
     """The functions' view of the site: the caches on the site's Redis (TLS, its own ports, host
     localhost as the certificate names it); the detector verifying the database's certificate
@@ -450,6 +487,17 @@ def physical_names():
 
 # --- invoke ---------------------------------------------------------------------------------
 
+def parameter_values(translated, nodes, physical):
+    """Fn::GetAtt of a Parameter Store parameter's Value among `nodes`, as CloudFormation answers it:
+    the value the parameter holds in the emulator (moto's stack evaluated it)."""
+    wanted = {n["Fn::GetAtt"][0] for n in nodes if isinstance(n, dict) and set(n) == {"Fn::GetAtt"}
+              and list(n["Fn::GetAtt"])[1:] == ["Value"]
+              and translated["Resources"].get(n["Fn::GetAtt"][0], {}).get("Type") == "AWS::SSM::Parameter"}
+    ssm = client("ssm")
+    return {f"{logical}.Value": ssm.get_parameter(Name=physical[logical])["Parameter"]["Value"]
+            for logical in wanted if logical in physical}
+
+
 def function_definition(logical_id):
     """The function as template.yaml declares it, resolved against the local stack."""
     translated = json.loads((STATE / "translated.json").read_text())
@@ -458,10 +506,13 @@ def function_definition(logical_id):
         functions = [k for k, v in translated["Resources"].items() if v["Type"] == "AWS::Lambda::Function"]
         sys.exit(f"no function {logical_id} in template.yaml (functions: {', '.join(functions)})")
     s = state()
-    values = {**s.get("names", {}), **s.get("alarms", {}), **physical_names()}
-    resolver = Resolver(dict(s["params"]), values, translated.get("Conditions"), translated.get("Mappings"))
+    physical = physical_names()
     props = res["Properties"]
-    env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
+    variables = props.get("Environment", {}).get("Variables", {})
+    values = {**s.get("names", {}), **s.get("alarms", {}), **physical,
+              **parameter_values(translated, variables.values(), physical)}
+    resolver = Resolver(dict(s["params"]), values, translated.get("Conditions"), translated.get("Mappings"))
+    env = {k: str(resolver(v)) for k, v in variables.items()}
     env.update(LOCAL_ENV_OVERRIDES.get(logical_id, {}))
     env.update(site_env(logical_id))
     return {"handler": props["Handler"], "env": env, "name": resolver(props.get("FunctionName", logical_id)),
@@ -923,6 +974,9 @@ def delete_stack_step():
              f"{refused}"]
     ok = True
     for logical in custom_resources_in_delete_order(translated):
+        condition = translated["Resources"][logical].get("Condition")
+        if condition and not resolver.condition(condition):
+            continue  # never created (MailSmtpCredentials without MailDomain): CloudFormation sends it nothing
         function, event = custom_resource_event(translated, resolver, logical, "Delete")
         result, answer = run_custom_resource(function, event, f"event-delete-{logical}.json")
         ok &= answer.get("Status") == "SUCCESS"
@@ -1003,19 +1057,38 @@ def moodle_cfg(name):
     return r.stdout.strip() if r.returncode == 0 else f"(cfg.php exit {r.returncode})"
 
 
-def config_log(names):
-    """The names among `names` in Moodle's config changes log (mdl_config_log), over TLS."""
+def sql_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def site_sql(query):
+    """Rows of a query on Moodle's database over TLS (verify-full), as lists of columns; `{prefix}`
+    in the query is the tables' prefix. A string says why psql failed."""
     st = site()
     login = site_login()
     conn = (f"host=127.0.0.1 port={st['postgresPort']} dbname={st['site']['dbname']} user={login['username']} "
             f"sslmode=verify-full sslrootcert={st['ca']}")
-    listed = ",".join("'" + n.replace("'", "''") + "'" for n in names)
-    r = subprocess.run(["psql", conn, "-At", "-c",
-                        f"SELECT DISTINCT name FROM {st['site']['prefix']}config_log WHERE name IN ({listed})"],
+    r = subprocess.run(["psql", conn, "-At", "-F", "\t", "-c", query.replace("{prefix}", st["site"]["prefix"])],
                        env=dict(os.environ, PGPASSWORD=login["password"]), capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
-        return [f"(psql exit {r.returncode}: {r.stderr.strip()[:200]})"]
-    return sorted(r.stdout.split())
+        return f"(psql exit {r.returncode}: {r.stderr.strip()[:200]})"
+    return [line.split("\t") for line in r.stdout.splitlines()]
+
+
+def config_log(names):
+    """The names among `names` in Moodle's config changes log (mdl_config_log)."""
+    rows = site_sql("SELECT DISTINCT name FROM {prefix}config_log WHERE name IN ("
+                    + ",".join(sql_literal(n) for n in names) + ")")
+    return [rows] if isinstance(rows, str) else sorted(r[0] for r in rows)
+
+
+def moodle_user(username):
+    """A user as Moodle's user table holds it: {auth, email, firstname, lastname}, or None."""
+    rows = site_sql("SELECT auth, email, firstname, lastname FROM {prefix}user WHERE deleted = 0 AND username = "
+                    + sql_literal(username))
+    if isinstance(rows, str):
+        return {"error": rows}
+    return dict(zip(("auth", "email", "firstname", "lastname"), rows[0])) if rows else None
 
 
 def wait_for_document(document, seconds=180, command_id=None):
@@ -1041,9 +1114,62 @@ def wait_for_document(document, seconds=180, command_id=None):
         time.sleep(0.5)
 
 
-def site_login_over_http():
-    """Logs in as the admin the way a browser does: the login form's token and cookie, the POST,
-    then /my/. (session id, whether /my/ served the dashboard)."""
+def document_output(document):
+    """The newest Run Command of `document` on the site, from GetCommandInvocation: its full output,
+    the settings apply-moodle-config.sh changed (its result line names them, never a value), and a
+    summary of both."""
+    ssm = client("ssm")
+    commands = [c for c in ssm.list_commands()["Commands"] if c["DocumentName"] == document]
+    if not commands:
+        return {"summary": f"no command of {document}", "output": "", "changed": []}
+    newest = max(commands, key=lambda c: c["RequestedDateTime"])
+    inv = ssm.get_command_invocation(CommandId=newest["CommandId"], InstanceId="i-local-site")
+    output = inv.get("StandardOutputContent") or ""
+    try:
+        result = json.loads(output.strip().splitlines()[-1])
+        changed = [f"{c['plugin']}/{c['name']}" if c.get("plugin") else c["name"]
+                   for c in result["settings"]["changed"]]
+    except (ValueError, IndexError, KeyError, TypeError):
+        changed = None
+    summary = (f"{document} {inv['Status']} (exit {inv['ResponseCode']}); "
+               + (f"{len(changed)} settings changed: {', '.join(changed)}" if changed is not None else "no result line"))
+    return {"summary": summary, "output": output, "changed": changed or []}
+
+
+def all_document_output(document):
+    """The output of every Run Command of `document` on the site, together (to search it)."""
+    ssm = client("ssm")
+    out = []
+    for c in ssm.list_commands()["Commands"]:
+        if c["DocumentName"] == document:
+            inv = ssm.get_command_invocation(CommandId=c["CommandId"], InstanceId="i-local-site")
+            out.append((inv.get("StandardOutputContent") or "") + (inv.get("StandardErrorContent") or ""))
+    return "\n".join(out)
+
+
+def site_logs():
+    """The site's autopilot log and the gateway's log (which runs Run Command on the site)."""
+    text = []
+    for path in (Path(state()["siteDir"]) / "log" / "autopilot.log", STATE / "gateway.log"):
+        try:
+            text.append(path.read_text(errors="replace"))
+        except OSError:
+            pass
+    return "\n".join(text)
+
+
+def urlpath(url):
+    from urllib.parse import urlsplit
+    return urlsplit(url).path or "/"
+
+
+Login = collections.namedtuple("Login", "sid landed page dashboard")
+
+
+def site_login_over_http(username="admin", password=None):
+    """Signs in the way a browser does: the login form's token and cookie, the POST (its redirects
+    followed), then /my/. Without a password, the admin's. The session id, the URL the POST landed
+    on and its page, and whether /my/ then served the dashboard."""
     import http.cookiejar
     import urllib.parse
     import urllib.request
@@ -1052,15 +1178,17 @@ def site_login_over_http():
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     form = opener.open(st["url"] + "/login/index.php", timeout=60).read().decode(errors="replace")
     token = re.search(r'name="logintoken" value="([^"]+)"', form)
-    password = json.loads((Path(state()["siteDir"]) / "admin-secret.json").read_text())["password"]
-    data = urllib.parse.urlencode({"username": "admin", "password": password,
+    if password is None:
+        password = json.loads((Path(state()["siteDir"]) / "admin-secret.json").read_text())["password"]
+    data = urllib.parse.urlencode({"username": username, "password": password,
                                    "logintoken": token.group(1) if token else ""}).encode()
-    opener.open(st["url"] + "/login/index.php", data=data, timeout=60).read()
-    page = opener.open(st["url"] + "/my/", timeout=60)
-    body = page.read().decode(errors="replace")
+    answer = opener.open(st["url"] + "/login/index.php", data=data, timeout=60)
+    landed, page = answer.geturl(), answer.read().decode(errors="replace")
+    my = opener.open(st["url"] + "/my/", timeout=60)
+    body = my.read().decode(errors="replace")
     sid = next((c.value for c in jar if c.name.startswith("MoodleSession")), None)
-    dashboard = page.geturl().rstrip("/").endswith("/my") and 'id="login"' not in body
-    return sid, dashboard
+    dashboard = my.geturl().rstrip("/").endswith("/my") and 'id="login"' not in body
+    return Login(sid, landed, page, dashboard)
 
 
 def redis_session_key(sid):
@@ -1253,10 +1381,10 @@ def demo(keep=False):
          rendered, lambda s: checks.get("redisSessions"))
 
     def logged_in():
-        sid, dashboard = site_login_over_http()
-        key = redis_session_key(sid)
-        checks["session"] = dashboard and key is not None
-        return (f"admin logged in over HTTP ({'dashboard /my/ served' if dashboard else 'NO dashboard'}); "
+        login = site_login_over_http()
+        key = redis_session_key(login.sid)
+        checks["session"] = login.dashboard and key is not None
+        return (f"admin logged in over HTTP ({'dashboard /my/ served' if login.dashboard else 'NO dashboard'}); "
                 f"Redis (sessions, TLS) holds {key or 'NO key for this session'}")
     step("a real login: the session lives in Redis", logged_in, lambda s: checks.get("session"))
 
@@ -1279,26 +1407,122 @@ def demo(keep=False):
 
     settings = f"/Moodle/{STACK}/Site/Settings"
 
-    def change_settings():
+    def edit_settings(update, event_file):
+        """The operator's edit of the settings document, and the Parameter Store change event it
+        raises, routed by the stack's rules (the converger applies it through Run Command)."""
         current = json.loads(client("ssm").get_parameter(Name=settings)["Parameter"]["Value"])
-        current.update({"forcelogin": "1", "auth_ldap/host_url": "ldaps://ldap.example.edu"})
+        current.update(update)
         client("ssm").put_parameter(Name=settings, Value=json.dumps(current), Type="String", Overwrite=True)
         event = parameter_store_change(settings, "Update")
-        path = STATE / "event-moodle-settings-change.json"
+        path = STATE / event_file
         path.write_text(json.dumps(event))
         out = []
         for rule, logical in route(event):
             result, _ = invoke(logical, path, quiet=True)
             out.append(f"rule {rule} -> {logical}: {result['outcome']}; " + "; ".join(result.get("actions", [])))
-        values = {n: moodle_cfg(n) for n in ("forcelogin", "auth_ldap/host_url")}
+        return " | ".join(out) or "no rule matched"
+
+    def change_settings():
+        wanted = {"forcelogin": "1", "auth_ldap/host_url": directory()["url"]}
+        routed = edit_settings(wanted, "event-moodle-settings-change.json")
+        values = {n: moodle_cfg(n) for n in wanted}
         logged = config_log(["forcelogin", "host_url"])
-        checks["settings"] = values == {"forcelogin": "1", "auth_ldap/host_url": "ldaps://ldap.example.edu"} \
-            and {"forcelogin", "host_url"} <= set(logged)
-        return ("operator edited the Moodle settings document; " + (" | ".join(out) or "no rule matched")
+        checks["settings"] = values == wanted and {"forcelogin", "host_url"} <= set(logged)
+        return ("operator edited the Moodle settings document; " + routed
                 + f"\n          Moodle (admin/cli/cfg.php): {values}; config changes log: {logged}")
     step("the operator changes Moodle's settings: the change event applies them through Run Command on one instance",
          change_settings, lambda s: s["status"]["moodleConfigAppliedFor"] not in (None, first_settings)
          and checks.get("settings"))
+
+    def ldap_sign_in():
+        d = directory()
+        seeded = {n: moodle_cfg(n) for n in ("auth", "auth_ldap/host_url", "auth_ldap/start_tls", "auth_ldap/bind_dn",
+                                             "auth_ldap/contexts")}
+        logged = config_log(["auth", "bind_pw"])
+        user, other = d["users"][0], d["users"][1]
+        signed_in = site_login_over_http(user["uid"], directory_password(user["passwordFile"]))
+        row = moodle_user(user["uid"])
+        # Another user with her password: refused by the directory, so Moodle shows its form again.
+        refused = site_login_over_http(other["uid"], directory_password(user["passwordFile"]))
+        outputs = all_document_output(f"{STACK}-moodle-config")
+        lines = ["the stack's LDAP parameters (LdapHost, LdapPort, LdapSecurity starttls, LdapBindDn, LdapBindSecretArn, "
+                 "LdapContexts) became Moodle's settings through the converger when the site entered production: "
+                 f"{seeded}; config changes log: {logged} (bind_pw read from the secret on the instance)",
+                 f"{user['uid']} (directory password) over HTTP: landed on {urlpath(signed_in.landed)}, "
+                 f"{'dashboard /my/ served' if signed_in.dashboard else 'NO dashboard'}; Moodle's user table: {row}",
+                 f"{other['uid']} with {user['uid']}'s password: landed on {urlpath(refused.landed)}, "
+                 + ("'Invalid login' shown" if "Invalid login" in refused.page else "NO 'Invalid login'")
+                 + (", /my/ refused" if not refused.dashboard else ", /my/ SERVED")]
+        bind = directory_password(d["bindPasswordFile"])
+        seen = "\n".join(lines) + outputs + signed_in.page + refused.page + site_logs()
+        lines.append("the bind password in this output, the Run Commands' output, the pages and the site's and "
+                     "gateway's logs: " + ("FOUND" if bind in seen else "nowhere"))
+        checks["ldap"] = (seeded["auth"] == "ldap" and seeded["auth_ldap/host_url"] == d["url"]
+                          and seeded["auth_ldap/start_tls"] == "1" and seeded["auth_ldap/bind_dn"] == d["bindDn"]
+                          and {"auth", "bind_pw"} <= set(logged)
+                          and signed_in.dashboard and urlpath(signed_in.landed) == "/my/"
+                          and row == {"auth": "ldap", "email": user["mail"], "firstname": user["givenName"],
+                                      "lastname": user["sn"]}
+                          and not refused.dashboard and "Invalid login" in refused.page and bind not in seen)
+        return "\n          ".join(lines)
+    step("LDAP sign-in, set up by the stack's parameters: a directory user signs in over HTTP and is created on that "
+         "first login, a wrong password is refused", ldap_sign_in, lambda s: checks.get("ldap"))
+
+    before_mail = snapshot()["status"].get("moodleConfigAppliedFor")
+
+    def mail_delivered():
+        """SES's SMTP interface is scripts/mail_relay.py here (STARTTLS before AUTH, AUTH before MAIL,
+        one user), with a certificate from the site's CA. The local stack has no MailDomain (SES
+        verifies a domain through DNS), so what the stack's parameters give on AWS is given the way an
+        operator would without them: the SMTP password in a secret named by the site configuration
+        (smtp_secret_arn), read by apply-moodle-config.sh on the instance, and the SMTP settings in the
+        settings document. The directory user who has just signed in asks for a new password; auth_ldap
+        keeps no local password, so Moodle mails her its password-change information. (Not the admin:
+        Moodle never mails a .invalid address, and hers is admin@example.invalid.)"""
+        user = "AKIA" + uuid.uuid4().hex[:16].upper()  # the shape of an SES SMTP user name
+        password = "Smtp-" + uuid.uuid4().hex  # never printed
+        noreply = "noreply@mail.example.edu"
+        spool = STATE / "mail-spool"
+        shutil.rmtree(spool, ignore_errors=True)
+        relay = local_mail.start_relay(state()["siteDir"], spool, user, password)
+        try:
+            arn = client("secretsmanager").create_secret(
+                Name=f"/Moodle/{STACK}/Smtp", SecretString=local_mail.smtp_secret(user, password))["ARN"]
+            ssm = client("ssm")
+            name = f"/Moodle/{STACK}/Site/Config"
+            published = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+            published["smtp_secret_arn"] = arn
+            ssm.put_parameter(Name=name, Value=json.dumps(published), Type="String", Overwrite=True)
+            routed = edit_settings(local_mail.smtp_settings(relay.port, noreply, user), "event-mail-settings-change.json")
+            wait_for_document(f"{STACK}-moodle-config")
+            applied = document_output(f"{STACK}-moodle-config")
+            person = directory()["users"][0]
+            page = local_mail.request_password_reset(site()["url"], person["uid"])
+            messages = local_mail.received(spool, timeout=30)
+        finally:
+            relay.stop()
+        lines = [f"relay (SES's SMTP interface) on 127.0.0.1:{relay.port}, certificate from the site's CA; SMTP "
+                 f"password in Secrets Manager ({arn.split(':')[-1]}), named by the site configuration's "
+                 f"smtp_secret_arn; settings document: smtphosts 127.0.0.1:{relay.port}, smtpsecure tls, "
+                 f"smtpauthtype LOGIN, smtpuser, noreplyaddress {noreply}; {routed}",
+                 f"Run Command: {applied['summary']}",
+                 f"{person['uid']} asked for a new password over HTTP (/login/forgot_password.php): Moodle answered "
+                 f"'{local_mail.reset_outcome(page)}'"]
+        lines += [local_mail.describe(m) for m in messages] or ["the relay received NOTHING"]
+        seen = "\n".join(lines) + applied["output"] + page + site_logs() + relay.log_text() \
+            + "".join(m["body"] for m in messages)
+        lines.append("the SMTP password in this output, the Run Command's output, the page, the message, the site's, "
+                     "gateway's and relay's logs: " + ("FOUND" if password in seen else "nowhere"))
+        checks["mail"] = (len(messages) == 1 and messages[0]["tls"] and messages[0]["auth_user"] == user
+                          and messages[0]["mail_from"] == noreply and messages[0]["rcpt_tos"] == [person["mail"]]
+                          and (messages[0]["subject"] or "").endswith(": Change password information")
+                          and "smtppass" in applied["changed"] and local_mail.reset_outcome(page) == "maybe sent"
+                          and password not in seen)
+        return "\n          ".join(lines)
+    step("e-mail through SES's SMTP interface: the SMTP secret and settings reach Moodle through the converger; "
+         "the LDAP user's password request is delivered over TLS, authenticated, from the no-reply address",
+         mail_delivered, lambda s: s["status"]["moodleConfigAppliedFor"] not in (None, before_mail)
+         and checks.get("mail"))
 
     def at_capacity():
         client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=STACK + "-web", DesiredCapacity=4)
@@ -1362,7 +1586,8 @@ def demo(keep=False):
         print("demo FAILED at: " + "; ".join(failures))
         sys.exit(1)
     print(f"demo passed in {time.monotonic() - t0:.1f} s: release staged -> real Moodle installed, detected -> flag set "
-          "-> production -> Redis sessions, a real login in Redis, the application cache mapped, settings in Moodle's log -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1 "
+          "-> production -> Redis sessions, a real login in Redis, the application cache mapped, settings in Moodle's log, "
+          "an LDAP user signed in, a message delivered -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1 "
           "-> stack deleted (buckets emptied first; left only what the docs keep)")
 
 
