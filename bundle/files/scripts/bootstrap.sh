@@ -303,6 +303,8 @@ install_packages
 install_php_extensions
 configure_db_tls
 configure_php
+# The directory's CA for Moodle's LDAP sign-in, when the stack names one (LdapCaParameter).
+bash "$BUNDLE_DIR/scripts/directory-ca.sh"
 mount_dataroot
 create_local_dirs
 configure_cloudwatch_agent

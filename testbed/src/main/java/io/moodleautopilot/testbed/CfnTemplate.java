@@ -178,7 +178,8 @@ public final class CfnTemplate {
     private static List<String> resolvedStrings(Object node, Resolver resolver) {
         Object v = resolver.resolve(node);
         if (v instanceof List<?> l) {
-            return l.stream().map(resolver::string).toList();
+            // An element that is !Ref AWS::NoValue (through an !If) is not in the list CloudFormation sends.
+            return l.stream().map(resolver::string).filter(s -> !s.isEmpty()).toList();
         }
         return List.of(resolver.string(v));
     }

@@ -117,6 +117,22 @@ class WebInstancePermissionsTest {
     }
 
     @Test
+    void withADirectoryCaTheInstancesReadThatOneParameterToo() {
+        String ca = parameter("/org/ldap/ca");
+        IamPolicy withCa = template.rolePolicy("WebInstanceRole", new CfnTemplate.Resolver(template, STACK,
+                Map.of("LdapHost", "ldap.example.edu", "LdapCaParameter", "/org/ldap/ca"), RESOURCES));
+        IamPolicy ldapWithoutCa = template.rolePolicy("WebInstanceRole", new CfnTemplate.Resolver(template, STACK,
+                Map.of("LdapHost", "ldap.example.edu"), RESOURCES));
+
+        // directory-ca.sh reads it through the same GetParameter the site configuration takes.
+        assertThat(withCa.allows("ssm:GetParameter", ca)).isTrue();
+        assertThat(withCa.allows("ssm:GetParameter", parameter("/org/ldap/other"))).isFalse();
+        assertThat(withCa.allows("ssm:GetParameter", parameter("/Moodle/moodle/Site/Config"))).isTrue();
+        assertThat(ldapWithoutCa.allows("ssm:GetParameter", ca)).isFalse();
+        assertThat(webRole("Wizard").allows("ssm:GetParameter", ca)).isFalse();
+    }
+
+    @Test
     void withMailAndLdapTheInstancesReadTheSmtpSecretAndTheBindSecretButNotTheSmtpUsersKey() {
         String smtp = arn("secretsmanager", "secret:MailSmtpSecret-AbCdEf");
         String key = arn("secretsmanager", "secret:MailSmtpKeySecret-AbCdEf");

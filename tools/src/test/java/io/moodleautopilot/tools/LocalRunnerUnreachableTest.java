@@ -32,7 +32,7 @@ class LocalRunnerUnreachableTest {
         Path python = ROOT.resolve(".venv/bin/python");
         Assumptions.assumeTrue(Files.isExecutable(python), "no .venv with boto3");
         Path scripts = Files.createDirectories(tmp.resolve("scripts"));
-        for (String f : List.of("local_stack.py", "cfn_yaml.py", "lambda_emulator.py")) {
+        for (String f : List.of("local_stack.py", "cfn_yaml.py", "lambda_emulator.py", "local_mail.py")) {
             Files.copy(ROOT.resolve("scripts").resolve(f), scripts.resolve(f));
         }
         Path state = Files.createDirectories(tmp.resolve(".local"));
