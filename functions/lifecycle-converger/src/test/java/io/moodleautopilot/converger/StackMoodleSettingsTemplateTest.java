@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moodleautopilot.core.moodleconfig.SettingsDocument;
 import io.moodleautopilot.testbed.CfnTemplate;
+import io.moodleautopilot.testbed.ConvergerStack;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -80,5 +81,29 @@ class StackMoodleSettingsTemplateTest {
             assertThat("cn=Doe\\, John").as(name).doesNotMatch(pattern);
             assertThat("ou=people,dc=example,dc=edu;ou=staff").as(name).matches(pattern);
         }
+    }
+
+    /**
+     * Lambda caps a function's environment at 4 KB (keys and values together); the stack's settings
+     * travel in the converger's. With every option on and the longest values the parameters admit,
+     * it still fits.
+     */
+    @Test
+    void theConvergersEnvironmentFitsLambdasFourKilobytesWithEveryOptionAtItsLongest() {
+        Map<String, String> p = new HashMap<>(Map.of("MailDomain", "a".repeat(50) + ".example.edu",
+                "LdapHost", "directory-server-01." + "b".repeat(40) + ".example.edu", "LdapPort", "3269",
+                "LdapSecurity", "starttls", "LdapCidr", "10.200.100.100/32", "LdapBindDn", "c".repeat(512),
+                "LdapContexts", "d".repeat(1024), "LdapBindSecretArn",
+                "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:" + "e".repeat(200) + "-AbCdEf"));
+        p.put("LdapUserAttribute", "sAMAccountName");
+        p.put("LdapCaParameter", "/org/ldap/ca");
+        p.put("MailSmtpCredentials.Username", "AKIAEXAMPLEKEY000001");
+        p.put("MailSmtpSecret", "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:MailSmtpSecret-"
+                + "f".repeat(40) + "-AbCdEf");
+        // The longest stack name the template admits (28 characters).
+        Map<String, String> env = new ConvergerStack("moodle-with-a-28-char-name-x", p).functionEnvironment();
+        int size = env.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+        assertThat(size).as("bytes of the converger's environment").isLessThan(4096);
+        assertThat(env.get("STACK_MOODLE_SETTINGS")).contains("d".repeat(1024));
     }
 }
