@@ -15,7 +15,7 @@ over TLS, authenticated (each message's "tls" and "auth_user" say so). Its passw
 its environment, never on a command line, and this module prints nothing.
 
 Browser is the small cookie-keeping HTTP client the functions use (Moodle's forms: their hidden
-fields, sesskey and _qf__ marker, posted back); scripts/local_stack.py may use it too. Python 3
+fields, sesskey and _qf__ marker, posted back); scripts/local_stack.py signs in with it too. Python 3
 standard library only.
 """
 from __future__ import annotations

@@ -344,9 +344,10 @@ def deploy():
             # the local stack targets the function itself.
             res["Properties"].pop("AutoPublishAlias", None)
             res["Properties"].pop("SnapStart", None)
-    translated = translate(template, params)
+    translated = moto_lacks_intrinsics(translate(template, params), with_defaults(template, params))
+    # What later steps resolve (function environments, custom resource events), with the intrinsics
+    # moto lacks already evaluated, so that they see what moto's stack holds.
     (STATE / "translated.json").write_text(json.dumps(translated, indent=1, default=str))
-    translated = moto_lacks_intrinsics(translated, with_defaults(template, params))
     body, aside, left_out, names = deployable(translated, known)
     cfn = client("cloudformation")
     cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(body, default=str),
@@ -487,17 +488,6 @@ def physical_names():
 
 # --- invoke ---------------------------------------------------------------------------------
 
-def parameter_values(translated, nodes, physical):
-    """Fn::GetAtt of a Parameter Store parameter's Value among `nodes`, as CloudFormation answers it:
-    the value the parameter holds in the emulator (moto's stack evaluated it)."""
-    wanted = {n["Fn::GetAtt"][0] for n in nodes if isinstance(n, dict) and set(n) == {"Fn::GetAtt"}
-              and list(n["Fn::GetAtt"])[1:] == ["Value"]
-              and translated["Resources"].get(n["Fn::GetAtt"][0], {}).get("Type") == "AWS::SSM::Parameter"}
-    ssm = client("ssm")
-    return {f"{logical}.Value": ssm.get_parameter(Name=physical[logical])["Parameter"]["Value"]
-            for logical in wanted if logical in physical}
-
-
 def function_definition(logical_id):
     """The function as template.yaml declares it, resolved against the local stack."""
     translated = json.loads((STATE / "translated.json").read_text())
@@ -506,13 +496,10 @@ def function_definition(logical_id):
         functions = [k for k, v in translated["Resources"].items() if v["Type"] == "AWS::Lambda::Function"]
         sys.exit(f"no function {logical_id} in template.yaml (functions: {', '.join(functions)})")
     s = state()
-    physical = physical_names()
-    props = res["Properties"]
-    variables = props.get("Environment", {}).get("Variables", {})
-    values = {**s.get("names", {}), **s.get("alarms", {}), **physical,
-              **parameter_values(translated, variables.values(), physical)}
+    values = {**s.get("names", {}), **s.get("alarms", {}), **physical_names()}
     resolver = Resolver(dict(s["params"]), values, translated.get("Conditions"), translated.get("Mappings"))
-    env = {k: str(resolver(v)) for k, v in variables.items()}
+    props = res["Properties"]
+    env = {k: str(resolver(v)) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
     env.update(LOCAL_ENV_OVERRIDES.get(logical_id, {}))
     env.update(site_env(logical_id))
     return {"handler": props["Handler"], "env": env, "name": resolver(props.get("FunctionName", logical_id)),
@@ -1170,25 +1157,16 @@ def site_login_over_http(username="admin", password=None):
     """Signs in the way a browser does: the login form's token and cookie, the POST (its redirects
     followed), then /my/. Without a password, the admin's. The session id, the URL the POST landed
     on and its page, and whether /my/ then served the dashboard."""
-    import http.cookiejar
-    import urllib.parse
-    import urllib.request
-    st = site()
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    form = opener.open(st["url"] + "/login/index.php", timeout=60).read().decode(errors="replace")
-    token = re.search(r'name="logintoken" value="([^"]+)"', form)
+    browser = local_mail.Browser(site()["url"])
+    token = re.search(r'name="logintoken" value="([^"]+)"', browser.get("/login/index.php"))
     if password is None:
         password = json.loads((Path(state()["siteDir"]) / "admin-secret.json").read_text())["password"]
-    data = urllib.parse.urlencode({"username": username, "password": password,
-                                   "logintoken": token.group(1) if token else ""}).encode()
-    answer = opener.open(st["url"] + "/login/index.php", data=data, timeout=60)
-    landed, page = answer.geturl(), answer.read().decode(errors="replace")
-    my = opener.open(st["url"] + "/my/", timeout=60)
-    body = my.read().decode(errors="replace")
-    sid = next((c.value for c in jar if c.name.startswith("MoodleSession")), None)
-    dashboard = my.geturl().rstrip("/").endswith("/my") and 'id="login"' not in body
-    return Login(sid, landed, page, dashboard)
+    page = browser.post("/login/index.php", {"username": username, "password": password,
+                                              "logintoken": token.group(1) if token else ""})
+    landed = browser.last_url
+    body = browser.get("/my/")
+    dashboard = browser.last_url.rstrip("/").endswith("/my") and 'id="login"' not in body
+    return Login(browser.cookie("MoodleSession"), landed, page, dashboard)
 
 
 def redis_session_key(sid):
