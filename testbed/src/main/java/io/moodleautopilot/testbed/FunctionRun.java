@@ -62,7 +62,42 @@ public final class FunctionRun {
         }
         String out = captured.toString(StandardCharsets.UTF_8);
         original.print(out);
-        return new Outcome(parse(result.toString(StandardCharsets.UTF_8)), List.of(out.split("\n")));
+        List<String> lines = List.of(out.split("\n"));
+        checkShapes(lines);
+        return new Outcome(parse(result.toString(StandardCharsets.UTF_8)), lines);
+    }
+
+    /** The keys every log line of an invocation carries (the functions' JSON-lines logger). */
+    static final List<String> LOG_KEYS = List.of("level", "message", "timestamp", "cold_start", "function_arn",
+            "function_memory_size", "function_name", "function_request_id", "function_version", "service");
+
+    /**
+     * Every test that runs a handler checks what it printed: each metric line is a valid embedded
+     * metric format document, and each log line has the invocation's keys. A line that breaks either
+     * fails the test that produced it.
+     */
+    static void checkShapes(List<String> lines) {
+        for (String line : lines) {
+            if (!line.startsWith("{")) {
+                continue;
+            }
+            JsonNode n = parse(line);
+            if (n.has("_aws")) {
+                List<String> wrong = EmbeddedMetricFormat.violations(n);
+                if (!wrong.isEmpty()) {
+                    throw new AssertionError("metric line breaks the EMF specification " + wrong + ": " + line);
+                }
+                continue;
+            }
+            for (String key : LOG_KEYS) {
+                if (!n.has(key)) {
+                    throw new AssertionError("log line without " + key + ": " + line);
+                }
+            }
+            if (!n.path("cold_start").isBoolean() || !n.path("function_memory_size").isIntegralNumber()) {
+                throw new AssertionError("log line with cold_start not a boolean or memory not a number: " + line);
+            }
+        }
     }
 
     private static JsonNode parse(String json) {

@@ -3,7 +3,7 @@ package io.moodleautopilot.tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moodleautopilot.converger.LifecycleConvergerHandler;
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.testbed.AlarmActionsStandIn;
 import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.AwsEndpoints;

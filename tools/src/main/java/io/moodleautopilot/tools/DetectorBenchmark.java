@@ -2,7 +2,7 @@ package io.moodleautopilot.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.core.install.Credentials;
 import io.moodleautopilot.core.install.DatabaseEngine;
 import io.moodleautopilot.core.install.DatabaseTarget;

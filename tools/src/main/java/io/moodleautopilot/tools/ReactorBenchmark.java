@@ -2,7 +2,7 @@ package io.moodleautopilot.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.reactor.AlarmReactorHandler;
 import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.AwsEndpoints;

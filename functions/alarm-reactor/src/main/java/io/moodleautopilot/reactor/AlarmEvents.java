@@ -1,11 +1,11 @@
 package io.moodleautopilot.reactor;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.Json;
+import io.moodleautopilot.core.json.JsonException;
 import io.moodleautopilot.core.alarm.AlarmState;
 import io.moodleautopilot.core.alarm.AlarmTransition;
 import io.moodleautopilot.core.alarm.TransitionTimes;
-import java.io.IOException;
 import java.time.Instant;
 import java.time.DateTimeException;
 import java.time.OffsetDateTime;
@@ -14,7 +14,6 @@ import java.util.Optional;
 
 /** Reads EventBridge's "CloudWatch Alarm State Change" events; anything else is refused with a reason. */
 final class AlarmEvents {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     /** CloudWatch writes "2026-11-22T10:15:03.017+0000" (offset without a colon). */
     private static final DateTimeFormatter CLOUDWATCH_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXX");
 
@@ -31,10 +30,10 @@ final class AlarmEvents {
 
     /** @param now the function's clock, against which a transition's timestamp must be plausible */
     static Parsed parse(byte[] payload, Instant now) {
-        JsonNode e;
+        JsonValue e;
         try {
-            e = MAPPER.readTree(payload);
-        } catch (IOException ex) {
+            e = Json.parse(payload);
+        } catch (JsonException ex) {
             return new Parsed.Rejected("event is not valid JSON");
         }
         if (e == null || !e.isObject()) {
@@ -43,7 +42,7 @@ final class AlarmEvents {
         if (!"aws.cloudwatch".equals(e.path("source").asText()) || !"CloudWatch Alarm State Change".equals(e.path("detail-type").asText())) {
             return new Parsed.Rejected("not a CloudWatch Alarm State Change event");
         }
-        JsonNode d = e.path("detail");
+        JsonValue d = e.path("detail");
         String name = d.path("alarmName").asText("");
         AlarmState state = state(d.path("state").path("value").asText(""));
         Instant ts = time(d.path("state").path("timestamp").asText(""));

@@ -2,7 +2,7 @@ package io.moodleautopilot.reactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.FunctionRun;
 import io.moodleautopilot.testbed.MotoExtension;

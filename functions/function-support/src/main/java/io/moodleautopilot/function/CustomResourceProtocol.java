@@ -1,7 +1,7 @@
 package io.moodleautopilot.function;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.json.JsonObject;
 import io.moodleautopilot.core.release.Deadline;
 import java.time.Duration;
 import java.util.Map;
@@ -62,7 +62,7 @@ public final class CustomResourceProtocol {
      * @param data   the answer's Data (readable with Fn::GetAtt)
      * @param result the function's own JSON result
      */
-    public record Answer(boolean success, String reason, Map<String, String> data, ObjectNode result) {
+    public record Answer(boolean success, String reason, Map<String, String> data, JsonObject result) {
         public Answer {
             data = Map.copyOf(data);
         }
@@ -78,7 +78,7 @@ public final class CustomResourceProtocol {
         this.responder = responder;
     }
 
-    public ObjectNode handle(CustomResourceRequest request, Context context, Resource resource) {
+    public JsonObject handle(CustomResourceRequest request, Context context, Resource resource) {
         Optional<String> refusal = ResponseUrlPolicy.refusal(request.responseUrl());
         if (refusal.isPresent()) {
             String message = ResponseUrlPolicy.refusedMessage(refusal.get());
@@ -142,7 +142,7 @@ public final class CustomResourceProtocol {
         return true;
     }
 
-    private ObjectNode fail(CustomResourceRequest request, Resource resource, String reason) {
+    private JsonObject fail(CustomResourceRequest request, Resource resource, String reason) {
         boolean delete = request.requestType().equals("Delete");
         LOG.error("answering {}: {}", delete ? "SUCCESS (a Delete never fails)" : "FAILED", reason);
         resource.failed(request.requestType(), reason);

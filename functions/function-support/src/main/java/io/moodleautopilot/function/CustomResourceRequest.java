@@ -1,6 +1,6 @@
 package io.moodleautopilot.function;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.moodleautopilot.core.json.JsonValue;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +26,7 @@ public record CustomResourceRequest(String requestType, String responseUrl, Stri
      * @return the request, or empty when the event is not a custom resource request (it has no
      *         ResponseURL, so there is nobody to answer)
      */
-    public static Optional<CustomResourceRequest> parse(JsonNode event) {
+    public static Optional<CustomResourceRequest> parse(JsonValue event) {
         if (event == null || !event.isObject() || !event.path("ResponseURL").isTextual()
                 || event.path("ResponseURL").asText().isBlank()) {
             return Optional.empty();
@@ -48,11 +48,11 @@ public record CustomResourceRequest(String requestType, String responseUrl, Stri
         return properties.getOrDefault(name, "").trim();
     }
 
-    private static Map<String, String> strings(JsonNode node) {
+    private static Map<String, String> strings(JsonValue node) {
         Map<String, String> out = new LinkedHashMap<>();
         if (node != null && node.isObject()) {
             node.properties().forEach(e -> {
-                JsonNode v = e.getValue();
+                JsonValue v = e.getValue();
                 if (v != null && !v.isNull()) {
                     out.put(e.getKey(), v.isValueNode() ? v.asText() : v.toString());
                 }

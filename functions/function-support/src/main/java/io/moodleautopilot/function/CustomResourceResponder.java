@@ -1,7 +1,6 @@
 package io.moodleautopilot.function;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -21,7 +20,6 @@ import java.util.Map;
  * follows no redirect, and fails only with {@link UncheckedIOException}.
  */
 public class CustomResourceResponder {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     /** CloudFormation rejects a Reason longer than this in the response document. */
     private static final int MAX_REASON = 1000;
     /** Worst case of one answer: connect plus read timeout. Callers keep at least this much time back. */
@@ -47,7 +45,7 @@ public class CustomResourceResponder {
      */
     public void respond(Request request, boolean success, String physicalResourceId,
                         String reason, Map<String, String> data) {
-        ObjectNode body = MAPPER.createObjectNode();
+        JsonObject body = new JsonObject();
         body.put("Status", success ? "SUCCESS" : "FAILED");
         String text = reason == null ? "" : reason;
         body.put("Reason", text.length() > MAX_REASON ? text.substring(0, MAX_REASON) : text);
@@ -56,7 +54,7 @@ public class CustomResourceResponder {
         body.put("RequestId", request.requestId());
         body.put("LogicalResourceId", request.logicalResourceId());
         body.put("NoEcho", false);
-        ObjectNode dataNode = body.putObject("Data");
+        JsonObject dataNode = body.putObject("Data");
         data.forEach(dataNode::put);
         put(request.responseUrl(), body.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -1,13 +1,15 @@
 package io.moodleautopilot.detector;
 
+import io.moodleautopilot.core.json.JsonException;
+import io.moodleautopilot.core.json.Json;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.aws.AwsClients;
-import io.moodleautopilot.core.aws.EventBridgeSchedule;
-import io.moodleautopilot.core.aws.ManagedSecretCredentials;
-import io.moodleautopilot.core.aws.RdsCluster;
-import io.moodleautopilot.core.aws.SsmInstallParameters;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.JsonObject;
+import io.moodleautopilot.aws.AwsClients;
+import io.moodleautopilot.aws.EventBridgeSchedule;
+import io.moodleautopilot.detector.aws.ManagedSecretCredentials;
+import io.moodleautopilot.detector.aws.RdsCluster;
+import io.moodleautopilot.detector.aws.SsmInstallParameters;
 import io.moodleautopilot.core.install.DatabaseException;
 import io.moodleautopilot.core.install.DetectionResult;
 import io.moodleautopilot.core.install.DetectorSettings;
@@ -16,41 +18,72 @@ import io.moodleautopilot.core.install.JdbcDatabase;
 import io.moodleautopilot.core.install.LoginPageProbe;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.function.JsonEventHandler;
-import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 
 /**
  * Entry point of the minute schedule: classify the install from Moodle's tables and set the setup
  * flag when it is complete. Everything that decides lives in {@link InstallDetectorService}.
  */
 public class InstallDetectorHandler extends JsonEventHandler {
-    /** First static field: the clients build on a background thread while logging and JSON initialise. */
-    private static final AwsClients RUNTIME_CLIENTS;
-    static {
-        AwsClients clients = new AwsClients();
-        RUNTIME_CLIENTS = clients.prewarmInBackground(clients.rds(), clients.ssm(), clients.secretsManager());
-    }
+    /** One set of clients per container, used by the runtime's instance. */
+    private static final AwsClients RUNTIME_CLIENTS = new AwsClients();
     private static final Logger LOG = LoggerFactory.getLogger(InstallDetectorHandler.class);
 
     private final AwsClients clients;
+    private final Supplier<SsmClient> ssm;
+    private final Supplier<RdsClient> rds;
+    private final Supplier<SecretsManagerClient> secretsManager;
+    private final Supplier<EventBridgeClient> eventBridge;
     /** Built on the first valid invocation and kept: it holds the cached credentials and the last record. */
     private volatile InstallDetectorService service;
 
     public InstallDetectorHandler() {
         this(System.getenv(), RUNTIME_CLIENTS);
+        registerForSnapshot();
+    }
+
+    /**
+     * The detector's reads before the snapshot (the flag, the last phase record, the cluster's
+     * status) and its JDBC drivers loaded. Never the database password (no secret in a snapshot) and
+     * never a database connection (it would be stale after restore, and the database may not exist
+     * yet when the version is published).
+     */
+    @Override
+    protected void prime() {
+        DetectorSettings settings = DetectorSettings.load(env);
+        rejection("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.sql.DriverManager.drivers().count();
+        SsmInstallParameters parameters = new SsmInstallParameters(ssm, settings.setupFlagParameter(),
+                settings.phaseParameter(), settings.claimPath());
+        clients.priming(() -> {
+            primeStep("setup flag", parameters::read);
+            primeStep("phase record", parameters::last);
+            primeStep("cluster status", () -> new RdsCluster(rds, settings.clusterIdentifier()).status());
+            secretsManager.get();
+            eventBridge.get();
+        });
     }
 
     public InstallDetectorHandler(Map<String, String> env, AwsClients clients) {
         super(env);
         this.clients = clients;
+        this.ssm = clients.client(SsmClient::builder);
+        this.rds = clients.client(RdsClient::builder);
+        this.secretsManager = clients.client(SecretsManagerClient::builder);
+        this.eventBridge = clients.client(EventBridgeClient::builder);
     }
 
     @Override
-    protected ObjectNode handle(byte[] payload, Context context) {
+    protected JsonObject handle(byte[] payload, Context context) {
         String stack = stack();
         MDC.put("stack", stack);
         String rejected = rejection(payload);
@@ -70,7 +103,7 @@ public class InstallDetectorHandler extends JsonEventHandler {
                     r.settling() ? "; complete, not yet for the settle time: a later run sets the flag" : "");
             String verdict = r.flagSet() ? "FLAG_SET" : r.claimedElsewhere() != null ? "CLAIMED_ELSEWHERE"
                     : r.noKept() ? "NO_KEPT" : r.settling() ? "SETTLING" : "OBSERVED";
-            ObjectNode n = outcome(verdict, "phase " + r.phase());
+            JsonObject n = outcome(verdict, "phase " + r.phase());
             n.put("phase", r.phase().name());
             n.put("clusterStatus", r.clusterStatus());
             n.put("loginPageProbe", r.probe());
@@ -106,12 +139,12 @@ public class InstallDetectorHandler extends JsonEventHandler {
         InstallDetectorService s = service;
         if (s == null) {
             DetectorSettings settings = DetectorSettings.load(env);
-            SsmInstallParameters parameters = new SsmInstallParameters(clients.ssm(), settings.setupFlagParameter(),
+            SsmInstallParameters parameters = new SsmInstallParameters(ssm, settings.setupFlagParameter(),
                     settings.phaseParameter(), settings.claimPath());
-            s = new InstallDetectorService(parameters, new RdsCluster(clients.rds(), settings.clusterIdentifier()),
-                    new ManagedSecretCredentials(clients.secretsManager(), settings.secretId()),
+            s = new InstallDetectorService(parameters, new RdsCluster(rds, settings.clusterIdentifier()),
+                    new ManagedSecretCredentials(secretsManager, settings.secretId()),
                     new JdbcDatabase(settings.target()), parameters, new LoginPageProbe(settings.siteUrl()),
-                    new EventBridgeSchedule(clients.eventBridge(), settings.scheduleRuleName()), parameters,
+                    new EventBridgeSchedule(eventBridge, settings.scheduleRuleName()), parameters,
                     Clock.systemUTC(), settings.completeSettle());
             service = s;
         }
@@ -120,10 +153,10 @@ public class InstallDetectorHandler extends JsonEventHandler {
 
     /** The schedule's event, or a hand-made invoke with an empty object; anything else is refused. */
     private static String rejection(byte[] payload) {
-        JsonNode event;
+        JsonValue event;
         try {
-            event = mapper().readTree(payload);
-        } catch (IOException e) {
+            event = Json.parse(payload);
+        } catch (JsonException e) {
             return "event is not valid JSON";
         }
         if (event == null || !event.isObject()) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.AwsGateway;
 import io.moodleautopilot.testbed.CfnTemplate;

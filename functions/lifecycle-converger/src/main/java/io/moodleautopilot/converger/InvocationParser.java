@@ -1,14 +1,13 @@
 package io.moodleautopilot.converger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.Json;
+import io.moodleautopilot.core.json.JsonException;
 import io.moodleautopilot.function.CustomResourceRequest;
-import java.io.IOException;
 import java.util.Set;
 
 /** Recognises the event shapes AWS delivers to this function; everything else is rejected. */
 final class InvocationParser {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> CUSTOM_RESOURCE_TYPES = Set.of("Create", "Update", "Delete");
 
     private InvocationParser() {
@@ -20,10 +19,10 @@ final class InvocationParser {
 
     /** @param settingsParameter the stack's Moodle settings document; empty when it has none */
     static Invocation parse(byte[] payload, String setupFlagParameter, String settingsParameter) {
-        JsonNode event;
+        JsonValue event;
         try {
-            event = MAPPER.readTree(payload);
-        } catch (IOException e) {
+            event = Json.parse(payload);
+        } catch (JsonException e) {
             return new Invocation.Rejected("event is not valid JSON");
         }
         if (event == null || !event.isObject()) {
@@ -44,11 +43,11 @@ final class InvocationParser {
         };
     }
 
-    private static Invocation parameterChange(JsonNode event, String setupFlagParameter, String settingsParameter) {
+    private static Invocation parameterChange(JsonValue event, String setupFlagParameter, String settingsParameter) {
         if (!"aws.ssm".equals(event.path("source").asText())) {
             return new Invocation.Rejected("Parameter Store Change from unexpected source");
         }
-        JsonNode detail = event.path("detail");
+        JsonValue detail = event.path("detail");
         String name = detail.path("name").asText("");
         String operation = detail.path("operation").asText("");
         if (name.isEmpty() || operation.isEmpty()) {
@@ -63,7 +62,7 @@ final class InvocationParser {
         return new Invocation.ParameterChange(name, operation);
     }
 
-    private static Invocation customResource(JsonNode event) {
+    private static Invocation customResource(JsonValue event) {
         String type = event.path("RequestType").asText("");
         String url = event.path("ResponseURL").asText("");
         if (!CUSTOM_RESOURCE_TYPES.contains(type) || url.isEmpty()) {

@@ -1,18 +1,18 @@
 package io.moodleautopilot.converger;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.aws.AutoScalingWebGroup;
-import io.moodleautopilot.core.aws.AwsClients;
-import io.moodleautopilot.core.aws.CloudWatchScalingAlarms;
-import io.moodleautopilot.core.aws.CodePipelineStarter;
-import io.moodleautopilot.core.aws.EventBridgeSchedule;
-import io.moodleautopilot.core.aws.SsmConfigRender;
-import io.moodleautopilot.core.aws.SecretsManagerVersions;
-import io.moodleautopilot.core.aws.SsmMoodleConfigCommand;
+import io.moodleautopilot.core.json.JsonArray;
+import io.moodleautopilot.core.json.JsonObject;
+import io.moodleautopilot.converger.aws.AutoScalingWebGroup;
+import io.moodleautopilot.aws.AwsClients;
+import io.moodleautopilot.converger.aws.CloudWatchScalingAlarms;
+import io.moodleautopilot.converger.aws.CodePipelineStarter;
+import io.moodleautopilot.aws.EventBridgeSchedule;
+import io.moodleautopilot.converger.aws.SsmConfigRender;
+import io.moodleautopilot.converger.aws.SecretsManagerVersions;
+import io.moodleautopilot.converger.aws.SsmMoodleConfigCommand;
 import io.moodleautopilot.core.moodleconfig.MoodleConfigService;
-import io.moodleautopilot.core.aws.SsmLifecycleStore;
+import io.moodleautopilot.converger.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.lifecycle.Env;
 import io.moodleautopilot.function.CustomResourceProtocol;
@@ -27,9 +27,16 @@ import io.moodleautopilot.core.lifecycle.Trigger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * Entry point for all three triggers (Parameter Store Change rule, safety-net schedule, stack
@@ -37,35 +44,27 @@ import org.slf4j.MDC;
  * result as JSON; everything that decides lives in {@link ConvergeService}.
  */
 public class LifecycleConvergerHandler extends JsonEventHandler {
-    /**
-     * First in the class on purpose: static fields initialise in textual order, so the SDK clients
-     * start building on a background thread before the logging and JSON set-up below, and the two
-     * overlap during the cold start. Built once per container, used by the runtime's instance.
-     */
-    private static final AwsClients RUNTIME_CLIENTS;
-    static {
-        AwsClients clients = new AwsClients();
-        RUNTIME_CLIENTS = clients.prewarmInBackground(clients.ssm(), clients.autoScaling(), clients.cloudWatch(),
-                clients.codePipeline());
-    }
-    static {
-        // Jackson's first use costs a few hundred ms on a cold JVM; start it beside log4j's set-up.
-        Thread json = new Thread(() -> new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("warm", true).toString(), "json-prewarm");
-        json.setDaemon(true);
-        json.start();
-    }
+    /** One set of clients per container, used by the runtime's instance. */
+    private static final AwsClients RUNTIME_CLIENTS = new AwsClients();
     private static final Logger LOG = LoggerFactory.getLogger(LifecycleConvergerHandler.class);
 
     /** How long a converge waits for Moodle's configuration scripts on an instance (function timeout 120 s). */
     static final int MOODLE_CONFIG_WAIT_SECONDS = 40;
 
     private final AwsClients clients;
+    private final Supplier<SsmClient> ssm;
+    private final Supplier<AutoScalingClient> autoScaling;
+    private final Supplier<CloudWatchClient> cloudWatch;
+    private final Supplier<CodePipelineClient> codePipeline;
+    private final Supplier<EventBridgeClient> eventBridge;
+    private final Supplier<SecretsManagerClient> secretsManager;
     private final Ports.Clock clock;
     private final CustomResourceProtocol customResource;
 
     /** Used by the Lambda runtime: one set of clients per container. */
     public LifecycleConvergerHandler() {
         this(System.getenv(), RUNTIME_CLIENTS, Instant::now, new CustomResourceResponder());
+        registerForSnapshot();
     }
 
     /** The tests and the local runner pass the environment that template.yaml declares. */
@@ -77,12 +76,44 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                               CustomResourceResponder responder) {
         super(env);
         this.clients = clients;
+        this.ssm = clients.client(SsmClient::builder);
+        this.autoScaling = clients.client(AutoScalingClient::builder);
+        this.cloudWatch = clients.client(CloudWatchClient::builder);
+        this.codePipeline = clients.client(CodePipelineClient::builder);
+        this.eventBridge = clients.client(EventBridgeClient::builder);
+        this.secretsManager = clients.client(SecretsManagerClient::builder);
         this.clock = clock;
         this.customResource = new CustomResourceProtocol(responder);
     }
 
+    /** A schedule event: parsed before the snapshot so the event path's classes are in it. */
+    private static final byte[] PRIMING_EVENT = ("{\"version\":\"0\",\"detail-type\":\"Scheduled Event\","
+            + "\"source\":\"aws.events\",\"detail\":{}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /**
+     * The converger's reads, as a converge makes them first (flag and status, web group, scaling
+     * alarms, pipeline, secret versions), with no write: the snapshot then holds the SDK's marshalling
+     * for each service, the credentials provider and the JSON of the event and the status record.
+     */
     @Override
-    protected ObjectNode handle(byte[] payload, Context context) {
+    protected void prime() {
+        StackSettings settings = StackSettingsLoader.load(env);
+        InvocationParser.parse(PRIMING_EVENT, settings.setupFlagParameter(), settings.moodleSettingsParameter());
+        clients.priming(() -> {
+            primeStep("flag and status", () -> new SsmLifecycleStore(ssm, settings).read());
+            primeStep("web group", () -> new AutoScalingWebGroup(autoScaling, settings.webGroupName()).describe());
+            primeStep("scaling alarms", () -> new CloudWatchScalingAlarms(cloudWatch, settings.scalingAlarmNames())
+                    .differingFrom(true));
+            primeStep("pipeline", () -> new CodePipelineStarter(codePipeline, settings.pipelineName()).verify());
+            primeStep("secret versions", () -> new SecretsManagerVersions(secretsManager, settings.instanceSecretArns())
+                    .currentVersions());
+            eventBridge.get();
+        });
+        outcome("PRIMED", "").toString();
+    }
+
+    @Override
+    protected JsonObject handle(byte[] payload, Context context) {
         String stack = stack();
         MDC.put("stack", stack);
         StackSettings settings;
@@ -94,17 +125,17 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         }
         Invocation invocation = InvocationParser.parse(payload, settings.setupFlagParameter(),
                 settings.moodleSettingsParameter());
-        AutoScalingWebGroup webGroup = new AutoScalingWebGroup(clients.autoScaling(), settings.webGroupName());
-        SsmMoodleConfigCommand runCommand = new SsmMoodleConfigCommand(clients.ssm(), settings.moodleConfigDocument());
+        AutoScalingWebGroup webGroup = new AutoScalingWebGroup(autoScaling, settings.webGroupName());
+        SsmMoodleConfigCommand runCommand = new SsmMoodleConfigCommand(ssm, settings.moodleConfigDocument());
         ConvergeService service = new ConvergeService(settings,
-                new SsmLifecycleStore(clients.ssm(), settings),
+                new SsmLifecycleStore(ssm, settings),
                 webGroup,
-                new CloudWatchScalingAlarms(clients.cloudWatch(), settings.scalingAlarmNames()),
-                new CodePipelineStarter(clients.codePipeline(), settings.pipelineName()),
-                new EventBridgeSchedule(clients.eventBridge(), settings.installDetectorRule()),
-                new SsmConfigRender(clients.ssm(), settings.configRenderDocument(), settings.webGroupName()),
+                new CloudWatchScalingAlarms(cloudWatch, settings.scalingAlarmNames()),
+                new CodePipelineStarter(codePipeline, settings.pipelineName()),
+                new EventBridgeSchedule(eventBridge, settings.installDetectorRule()),
+                new SsmConfigRender(ssm, settings.configRenderDocument(), settings.webGroupName()),
                 new MoodleConfigService(webGroup, runCommand, moodleConfigWait())::apply,
-                new SecretsManagerVersions(clients.secretsManager(), settings.instanceSecretArns()),
+                new SecretsManagerVersions(secretsManager, settings.instanceSecretArns()),
                 clock);
         return switch (invocation) {
             case Invocation.Rejected r -> rejected(r, stack);
@@ -135,7 +166,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                 : Env.parseInt("MOODLE_CONFIG_WAIT_SECONDS", configured));
     }
 
-    private ObjectNode converge(ConvergeService service, Trigger trigger,
+    private JsonObject converge(ConvergeService service, Trigger trigger,
                                 String stack) {
         try {
             ConvergeResult result = service.converge(trigger);
@@ -154,7 +185,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         }
     }
 
-    private ObjectNode reportConverge(ConvergeResult result, String stack) {
+    private JsonObject reportConverge(ConvergeResult result, String stack) {
         if (result.phase() != null) {
             MDC.put("phase", result.phase().name());
         }
@@ -181,23 +212,23 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         return toJson(result);
     }
 
-    static ObjectNode toJson(ConvergeResult result) {
-        ObjectNode n = outcome(result.outcome().name(), result.message());
+    static JsonObject toJson(ConvergeResult result) {
+        JsonObject n = outcome(result.outcome().name(), result.message());
         n.put("phase", result.phase() == null ? null : result.phase().name());
         n.put("flagVersion", result.flagVersion());
         n.put("pipelineExecutionId", result.pipelineExecutionId());
-        ArrayNode actions = n.putArray("actions");
+        JsonArray actions = n.putArray("actions");
         result.actions().forEach(actions::add);
         return n;
     }
 
-    private ObjectNode rejected(Invocation.Rejected r, String stack) {
+    private JsonObject rejected(Invocation.Rejected r, String stack) {
         LOG.error("event rejected, nothing changed: {}", r.reason());
         telemetry.count(namespace(), stack, "RejectedEvent");
         return outcome("REJECTED", r.reason());
     }
 
-    private ObjectNode configurationError(Invocation invocation, ConfigurationException e, String stack) {
+    private JsonObject configurationError(Invocation invocation, ConfigurationException e, String stack) {
         LOG.error("configuration error, nothing changed: {}", e.getMessage());
         telemetry.count(namespace(), stack, "ConfigurationError");
         if (invocation instanceof Invocation.CustomResource c) {

@@ -4,7 +4,7 @@ import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.lifecycle.ConvergeResult;
 import io.moodleautopilot.core.lifecycle.ConvergeService;
 import io.moodleautopilot.core.lifecycle.Trigger;
-import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.function.Telemetry;
 import io.moodleautopilot.core.release.Deadline;
 import io.moodleautopilot.function.CustomResourceProtocol;
 import io.moodleautopilot.function.CustomResourceRequest;

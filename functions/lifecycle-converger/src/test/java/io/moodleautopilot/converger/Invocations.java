@@ -2,7 +2,7 @@ package io.moodleautopilot.converger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.testbed.CfnTemplate;
 import io.moodleautopilot.testbed.ConvergerStack;
 import io.moodleautopilot.testbed.FunctionRun;

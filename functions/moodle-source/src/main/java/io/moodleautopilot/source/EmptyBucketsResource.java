@@ -1,15 +1,15 @@
 package io.moodleautopilot.source;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.Json;
+import io.moodleautopilot.core.json.JsonException;
+import io.moodleautopilot.core.json.JsonObject;
+import io.moodleautopilot.function.Telemetry;
 import io.moodleautopilot.core.release.Deadline;
 import io.moodleautopilot.function.CustomResourceProtocol;
 import io.moodleautopilot.function.CustomResourceProtocol.Answer;
 import io.moodleautopilot.function.CustomResourceRequest;
 import io.moodleautopilot.function.JsonEventHandler;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
 final class EmptyBucketsResource implements CustomResourceProtocol.Resource {
     static final String TYPE = "Custom::EmptyBucketsOnDelete";
     private static final Logger LOG = LoggerFactory.getLogger(EmptyBucketsResource.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     /** S3's bucket naming rules (general purpose buckets): 3-63 lower-case letters, digits, dots, hyphens. */
     private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
 
@@ -79,8 +78,8 @@ final class EmptyBucketsResource implements CustomResourceProtocol.Resource {
         }
         List<String> done = new ArrayList<>();
         List<String> notEmptied = new ArrayList<>();
-        ObjectNode result = MAPPER.createObjectNode();
-        ObjectNode perBucket = MAPPER.createObjectNode();
+        JsonObject result = new JsonObject();
+        JsonObject perBucket = new JsonObject();
         for (String bucket : buckets) {
             BucketEmptier.Result r;
             try {
@@ -88,7 +87,7 @@ final class EmptyBucketsResource implements CustomResourceProtocol.Resource {
             } catch (RuntimeException e) {
                 r = new BucketEmptier.Result(bucket, true, 0, -1, e.toString());
             }
-            ObjectNode b = perBucket.putObject(bucket);
+            JsonObject b = perBucket.putObject(bucket);
             b.put("deleted", r.deleted());
             b.put("remaining", r.remaining());
             b.put("touched", r.touched());
@@ -143,17 +142,17 @@ final class EmptyBucketsResource implements CustomResourceProtocol.Resource {
         if (raw.isEmpty()) {
             throw new IllegalArgumentException("property BucketNames is missing (a list of bucket names)");
         }
-        JsonNode node;
+        JsonValue node;
         try {
-            node = MAPPER.readTree(raw);
-        } catch (IOException e) {
+            node = Json.parse(raw);
+        } catch (JsonException e) {
             throw new IllegalArgumentException("property BucketNames is not a list of bucket names");
         }
         if (node == null || !node.isArray() || node.isEmpty()) {
             throw new IllegalArgumentException("property BucketNames is not a list of bucket names");
         }
         List<String> out = new ArrayList<>();
-        for (JsonNode n : node) {
+        for (JsonValue n : node) {
             String name = n.asText("");
             if (!n.isTextual() || !BUCKET.matcher(name).matches()) {
                 throw new IllegalArgumentException("BucketNames holds '" + n + "', which is not a bucket name");

@@ -1,10 +1,12 @@
 package io.moodleautopilot.source;
 
+import io.moodleautopilot.core.json.JsonException;
+import io.moodleautopilot.core.json.Json;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.aws.AwsClients;
-import io.moodleautopilot.core.aws.S3SourceStore;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.JsonObject;
+import io.moodleautopilot.aws.AwsClients;
+import io.moodleautopilot.source.aws.S3SourceStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
 import io.moodleautopilot.core.release.BundleFiles;
 import io.moodleautopilot.core.release.HttpReleaseDownloader;
@@ -14,13 +16,14 @@ import io.moodleautopilot.function.CustomResourceProtocol;
 import io.moodleautopilot.function.CustomResourceRequest;
 import io.moodleautopilot.function.CustomResourceResponder;
 import io.moodleautopilot.function.JsonEventHandler;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import org.slf4j.MDC;
 
 /**
@@ -31,15 +34,12 @@ import org.slf4j.MDC;
  * ({@link SmtpCredentialsResource}), chosen by the request's resource type.
  */
 public class MoodleSourceHandler extends JsonEventHandler {
-    /** First in the class: the S3 client builds on a background thread while logging and JSON set up. */
-    private static final AwsClients RUNTIME_CLIENTS;
-    static {
-        AwsClients clients = new AwsClients();
-        RUNTIME_CLIENTS = clients.prewarmInBackground(clients.s3());
-    }
+    /** One set of clients per container, used by the runtime's instance. */
+    private static final AwsClients RUNTIME_CLIENTS = new AwsClients();
     private static final Logger LOG = LoggerFactory.getLogger(MoodleSourceHandler.class);
 
-    private final AwsClients clients;
+    private final Supplier<S3Client> s3;
+    private final Supplier<SecretsManagerClient> secretsManager;
     private final Supplier<BundleFiles> bundle;
     private final CustomResourceProtocol protocol;
     private final Path workRoot;
@@ -58,14 +58,15 @@ public class MoodleSourceHandler extends JsonEventHandler {
     MoodleSourceHandler(Map<String, String> env, AwsClients clients, Supplier<BundleFiles> bundle,
                         CustomResourceResponder responder, Path workRoot) {
         super(env);
-        this.clients = clients;
+        this.s3 = clients.transferClient(S3Client::builder);
+        this.secretsManager = clients.client(SecretsManagerClient::builder);
         this.bundle = bundle;
         this.protocol = new CustomResourceProtocol(responder);
         this.workRoot = workRoot;
     }
 
     @Override
-    protected ObjectNode handle(byte[] payload, Context context) {
+    protected JsonObject handle(byte[] payload, Context context) {
         MDC.put("stack", stack());
         Optional<CustomResourceRequest> parsed = parse(payload);
         if (parsed.isEmpty()) {
@@ -77,11 +78,11 @@ public class MoodleSourceHandler extends JsonEventHandler {
         if (EmptyBucketsResource.TYPE.equals(request.resourceType())) {
             // The same function serves the stack's second custom resource (it has the S3 client).
             return protocol.handle(request, context,
-                    new EmptyBucketsResource(new BucketEmptier(clients.s3()), telemetry, stack(), namespace()));
+                    new EmptyBucketsResource(new BucketEmptier(s3), telemetry, stack(), namespace()));
         }
         if (SmtpCredentialsResource.TYPE.equals(request.resourceType())) {
             return protocol.handle(request, context,
-                    new SmtpCredentialsResource(clients.secretsManager(), telemetry, stack(), namespace()));
+                    new SmtpCredentialsResource(secretsManager, telemetry, stack(), namespace()));
         }
         SourceSettings settings;
         try {
@@ -92,16 +93,16 @@ public class MoodleSourceHandler extends JsonEventHandler {
             return failure("CONFIGURATION_ERROR", "ConfigurationError", e.getMessage());
         }
         MoodleSourceService service = new MoodleSourceService(
-                new S3SourceStore(clients.s3(), settings.bucket(), settings.objectKey()),
+                new S3SourceStore(s3, settings.bucket(), settings.objectKey()),
                 new HttpReleaseDownloader(), new ZipSourcePackager(), bundle, workRoot);
         return protocol.handle(request, context, new SourceResource(service, telemetry, settings, namespace()));
     }
 
     private static Optional<CustomResourceRequest> parse(byte[] payload) {
         try {
-            JsonNode event = mapper().readTree(payload);
+            JsonValue event = Json.parse(payload);
             return CustomResourceRequest.parse(event);
-        } catch (IOException e) {
+        } catch (JsonException e) {
             return Optional.empty();
         }
     }

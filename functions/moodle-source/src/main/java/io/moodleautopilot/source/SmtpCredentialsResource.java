@@ -1,16 +1,16 @@
 package io.moodleautopilot.source;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.json.JsonException;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.Json;
+import io.moodleautopilot.core.json.JsonObject;
 import io.moodleautopilot.core.mail.SesSmtpPassword;
-import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.function.Telemetry;
 import io.moodleautopilot.core.release.Deadline;
 import io.moodleautopilot.function.CustomResourceProtocol;
 import io.moodleautopilot.function.CustomResourceProtocol.Answer;
 import io.moodleautopilot.function.CustomResourceRequest;
 import io.moodleautopilot.function.JsonEventHandler;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,7 +36,6 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 final class SmtpCredentialsResource implements CustomResourceProtocol.Resource {
     static final String TYPE = "Custom::SesSmtpCredentials";
     private static final Logger LOG = LoggerFactory.getLogger(SmtpCredentialsResource.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern SECRET_ARN =
             Pattern.compile("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$");
     private static final Pattern ACCESS_KEY_ID = Pattern.compile("^[A-Z0-9]{16,128}$");
@@ -76,12 +75,12 @@ final class SmtpCredentialsResource implements CustomResourceProtocol.Resource {
             telemetry.count(namespace, stack, "InvalidRequest");
             return Answer.failed(problem + "; nothing changed", "FAILED");
         }
-        JsonNode key;
+        JsonValue key;
         try {
-            key = MAPPER.readTree(secrets.get().getSecretValue(r -> r.secretId(keySecret)).secretString());
-        } catch (IOException | RuntimeException e) {
+            key = Json.parse(secrets.get().getSecretValue(r -> r.secretId(keySecret)).secretString());
+        } catch (RuntimeException e) {
             // The SDK's messages name the secret, never its value; Jackson's could quote it, so not those.
-            String why = e instanceof IOException ? "it is not JSON" : e.getMessage();
+            String why = e instanceof JsonException ? "it is not JSON" : e.getMessage();
             return failed("cannot read the SMTP user's key from " + keySecret + ": " + why);
         }
         if (!keyId.equals(key.path("access_key_id").asText())) {
@@ -94,7 +93,7 @@ final class SmtpCredentialsResource implements CustomResourceProtocol.Resource {
         } catch (IllegalArgumentException e) {
             return failed("cannot derive the SMTP password: " + e.getMessage());
         }
-        ObjectNode credentials = MAPPER.createObjectNode().put("username", keyId).put("password", password);
+        JsonObject credentials = new JsonObject().put("username", keyId).put("password", password);
         try {
             // The same key, Region and secret give the same token: Secrets Manager then ignores a
             // repeated request (a retried Update) instead of stacking identical versions.
@@ -107,7 +106,7 @@ final class SmtpCredentialsResource implements CustomResourceProtocol.Resource {
         String reason = "SMTP credentials of " + keyId + " for " + endpoint + ":587 written to " + smtpSecret;
         LOG.info(reason);
         telemetry.count(namespace, stack, "SmtpCredentialsWritten");
-        ObjectNode result = JsonEventHandler.outcome("WRITTEN", reason);
+        JsonObject result = JsonEventHandler.outcome("WRITTEN", reason);
         return new Answer(true, reason, Map.of("Username", keyId, "Endpoint", endpoint), result);
     }
 

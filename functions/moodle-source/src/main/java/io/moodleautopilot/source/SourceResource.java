@@ -1,7 +1,7 @@
 package io.moodleautopilot.source;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.observe.Telemetry;
+import io.moodleautopilot.core.json.JsonObject;
+import io.moodleautopilot.function.Telemetry;
 import io.moodleautopilot.core.release.Deadline;
 import io.moodleautopilot.core.release.MoodleSourceService;
 import io.moodleautopilot.core.release.PinnedSources;
@@ -73,7 +73,7 @@ final class SourceResource implements CustomResourceProtocol.Resource {
         String outcome = result.uploaded() ? "STAGED" : "UNCHANGED";
         telemetry.count(namespace, settings.stack(), result.uploaded() ? "SourceStaged" : "SourceUnchanged");
         LOG.info("{}: {} (version {})", outcome, result.reason(), result.versionId());
-        ObjectNode n = JsonEventHandler.outcome(outcome, result.reason());
+        JsonObject n = JsonEventHandler.outcome(outcome, result.reason());
         n.put("versionId", result.versionId());
         n.put("releaseSha256", result.releaseSha256());
         return new Answer(true, result.reason(), data, n);

@@ -542,7 +542,7 @@ class MoodleSourceTest {
     @Test
     void theRuntimeEnvironmentConstructorStagesTheMoodleBundleArtifact() throws Exception {
         MoodleSourceHandler handler = new MoodleSourceHandler(stack.testEnvironment(),
-                new io.moodleautopilot.core.aws.AwsClients());
+                new io.moodleautopilot.aws.AwsClients());
 
         FunctionRun.Outcome run = stack.invoke(handler, create());
 

@@ -2,7 +2,7 @@ package io.moodleautopilot.source;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.core.release.BundleFiles;
 import io.moodleautopilot.function.CustomResourceResponder;
 import io.moodleautopilot.testbed.AwsCallRecorder;

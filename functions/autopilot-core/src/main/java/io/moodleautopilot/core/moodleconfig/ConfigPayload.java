@@ -1,7 +1,6 @@
 package io.moodleautopilot.core.moodleconfig;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moodleautopilot.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,16 +14,15 @@ import java.util.HexFormat;
  * as anything but data; the script decodes it into a file.
  */
 public record ConfigPayload(String json) {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     public static ConfigPayload of(SettingsDocument settings, ApplicationCache cache) {
-        ObjectNode root = MAPPER.createObjectNode();
-        ObjectNode s = root.putObject("settings");
+        JsonObject root = new JsonObject();
+        JsonObject s = root.putObject("settings");
         settings.settings().forEach(s::put);
         if (cache == null) {
             root.putNull("applicationCache");
         } else {
-            ObjectNode c = root.putObject("applicationCache");
+            JsonObject c = root.putObject("applicationCache");
             c.put("engine", cache.engine());
             c.put("host", cache.host());
             c.put("port", cache.port());

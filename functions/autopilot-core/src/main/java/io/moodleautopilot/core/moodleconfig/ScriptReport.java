@@ -1,7 +1,7 @@
 package io.moodleautopilot.core.moodleconfig;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +14,6 @@ import java.util.Optional;
  * and the result. Any value a script might still print is ignored.
  */
 public final class ScriptReport {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private ScriptReport() {
     }
@@ -25,9 +24,9 @@ public final class ScriptReport {
             return Optional.empty();
         }
         String[] lines = stdout.strip().split("\n");
-        JsonNode report;
+        JsonValue report;
         try {
-            report = MAPPER.readTree(lines[lines.length - 1]);
+            report = Json.parse(lines[lines.length - 1]);
         } catch (Exception e) {
             return Optional.empty();
         }
@@ -35,12 +34,12 @@ public final class ScriptReport {
             return Optional.empty();
         }
         List<String> out = new ArrayList<>();
-        for (JsonNode c : report.path("settings").path("changed")) {
+        for (JsonValue c : report.path("settings").path("changed")) {
             String plugin = c.path("plugin").asText("");
             String name = (plugin.isEmpty() || plugin.equals("core") ? "" : plugin + "/") + c.path("name").asText();
             out.add("set " + name);
         }
-        JsonNode cache = report.path("applicationCache");
+        JsonValue cache = report.path("applicationCache");
         if (cache.path("changed").asBoolean(false)) {
             List<String> actions = new ArrayList<>();
             cache.path("actions").forEach(a -> actions.add(a.asText()));

@@ -2,9 +2,9 @@ package io.moodleautopilot.core.moodleconfig;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * ({@link SettingsRules}): one bad entry rejects the document. No message quotes a value.
  */
 public record SettingsDocument(Map<String, String> settings) {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
 
     public SettingsDocument {
         settings = java.util.Collections.unmodifiableMap(new TreeMap<>(settings));
@@ -50,7 +50,7 @@ public record SettingsDocument(Map<String, String> settings) {
 
     static SettingsDocument parse(String json, SettingsRules rules) {
         Map<String, String> out = new TreeMap<>();
-        try (JsonParser p = MAPPER.createParser(json)) {
+        try (JsonParser p = JSON.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new SettingsRefused("json", "the Moodle settings document must be a JSON object of name: value");
             }

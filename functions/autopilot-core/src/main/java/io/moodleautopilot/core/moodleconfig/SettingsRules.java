@@ -1,7 +1,7 @@
 package io.moodleautopilot.core.moodleconfig;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -39,9 +39,9 @@ public record SettingsRules(Pattern corePattern, Pattern pluginPattern, Set<Stri
         return refused.stream().filter(r -> r.matches(key)).findFirst();
     }
 
-    static SettingsRules parse(JsonNode root) {
+    static SettingsRules parse(JsonValue root) {
         List<Refusal> refused = new ArrayList<>();
-        for (JsonNode r : root.path("refused")) {
+        for (JsonValue r : root.path("refused")) {
             refused.add(new Refusal(r.path("kind").asText(), r.path("message").asText(), strings(r.path("names")),
                     List.copyOf(strings(r.path("prefixes")))));
         }
@@ -51,7 +51,7 @@ public record SettingsRules(Pattern corePattern, Pattern pluginPattern, Set<Stri
                 root.path("maxValueLength").asInt(), List.copyOf(refused));
     }
 
-    private static Set<String> strings(JsonNode array) {
+    private static Set<String> strings(JsonValue array) {
         Set<String> out = new TreeSet<>();
         array.forEach(n -> out.add(n.asText()));
         return java.util.Collections.unmodifiableSet(out);
@@ -62,7 +62,7 @@ public record SettingsRules(Pattern corePattern, Pattern pluginPattern, Set<Stri
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is missing from the package (a build problem)");
             }
-            return parse(new ObjectMapper().readTree(in));
+            return parse(Json.parse(in.readAllBytes()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

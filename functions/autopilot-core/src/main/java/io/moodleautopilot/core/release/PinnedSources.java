@@ -1,9 +1,9 @@
 package io.moodleautopilot.core.release;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
+import io.moodleautopilot.core.json.JsonValue;
+import io.moodleautopilot.core.json.Json;
+import io.moodleautopilot.core.json.JsonException;
+import io.moodleautopilot.core.json.JsonObject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -47,7 +47,6 @@ public record PinnedSources(List<PinnedSource> sources) {
     private static final Pattern PECL_FILE = Pattern.compile("([a-z][a-z0-9_]{0,40})-([0-9][0-9A-Za-z.]{0,40})\\.tgz");
     /** AWS's key naming in the resource kit bucket: {@code releases/codedeploy-agent-<version>-<build>.noarch.rpm}. */
     private static final Pattern AGENT_FILE = Pattern.compile("codedeploy-agent-([0-9][0-9A-Za-z.-]{0,40})\\.noarch\\.rpm");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public enum Kind {
         /** Staged under {@value #DIR}; the bootstrap builds it with phpize. */
@@ -101,12 +100,12 @@ public record PinnedSources(List<PinnedSource> sources) {
     public static PinnedSources of(String extensions, String agent, boolean allowPlainHttp) {
         List<PinnedSource> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        JsonNode list = parse(EXTENSIONS, extensions);
+        JsonValue list = parse(EXTENSIONS, extensions);
         if (!list.isArray() || list.isEmpty()) {
             throw new ReleaseRequestException(EXTENSIONS + " must be a list of {Url, Sha256}: the PHP extension"
                     + " sources the web instances build (template.yaml gives them)");
         }
-        for (JsonNode item : list) {
+        for (JsonValue item : list) {
             URI url = url(EXTENSIONS, item, allowPlainHttp);
             String file = fileName(url);
             Matcher m = PECL_FILE.matcher(file);
@@ -124,7 +123,7 @@ public record PinnedSources(List<PinnedSource> sources) {
             }
             out.add(new PinnedSource(Kind.PHP_EXTENSION, m.group(1), m.group(2), url, EXTENSIONS, sha, DIR + file));
         }
-        JsonNode agentNode = parse(AGENT, agent);
+        JsonValue agentNode = parse(AGENT, agent);
         if (!agentNode.isObject()) {
             throw new ReleaseRequestException(AGENT + " must be {Url, Sha256}: the CodeDeploy agent package the web"
                     + " instances install (template.yaml gives it)");
@@ -165,11 +164,11 @@ public record PinnedSources(List<PinnedSource> sources) {
      * </pre>
      */
     public static byte[] manifest(List<Fetched> fetched) {
-        ObjectNode root = JSON.createObjectNode();
-        ObjectNode extensions = root.putObject("php_extensions");
+        JsonObject root = new JsonObject();
+        JsonObject extensions = root.putObject("php_extensions");
         for (Fetched f : fetched) {
             PinnedSource s = f.source();
-            ObjectNode n = s.kind() == Kind.PHP_EXTENSION ? extensions.putObject(s.name()) : root.putObject("codedeploy_agent");
+            JsonObject n = s.kind() == Kind.PHP_EXTENSION ? extensions.putObject(s.name()) : root.putObject("codedeploy_agent");
             n.put("version", s.version());
             if (s.staged()) {
                 n.put("file", s.stagedPath());
@@ -177,11 +176,7 @@ public record PinnedSources(List<PinnedSource> sources) {
             n.put("sha256", f.sha256());
             n.put("url", s.url().toASCIIString());
         }
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write the pinned sources' manifest", e);
-        }
+        return Json.writePretty(root);
     }
 
     /** One line for the log and the CloudFormation event. */
@@ -195,20 +190,20 @@ public record PinnedSources(List<PinnedSource> sources) {
         return String.join(", ", parts);
     }
 
-    private static JsonNode parse(String property, String text) {
+    private static JsonValue parse(String property, String text) {
         if (text == null || text.isBlank()) {
             throw new ReleaseRequestException(property + " is not set: template.yaml pins what the web instances"
                     + " need from outside the release");
         }
         try {
-            return JSON.readTree(text);
-        } catch (IOException e) {
+            return Json.parse(text);
+        } catch (JsonException e) {
             throw new ReleaseRequestException(property + " is not a list or object of {Url, Sha256}");
         }
     }
 
-    private static URI url(String property, JsonNode item, boolean allowPlainHttp) {
-        JsonNode url = item.path("Url");
+    private static URI url(String property, JsonValue item, boolean allowPlainHttp) {
+        JsonValue url = item.path("Url");
         if (!item.isObject() || !url.isTextual() || url.asText().isBlank()) {
             throw new ReleaseRequestException(property + " entries need a Url (and a Sha256)");
         }
@@ -220,8 +215,8 @@ public record PinnedSources(List<PinnedSource> sources) {
         return path.substring(path.lastIndexOf('/') + 1);
     }
 
-    private static String checksum(String what, JsonNode item) {
-        JsonNode node = item.path("Sha256");
+    private static String checksum(String what, JsonValue item) {
+        JsonValue node = item.path("Sha256");
         String sha = node.isTextual() ? node.asText().trim().toLowerCase(Locale.ROOT) : "";
         if (!node.isMissingNode() && !node.isNull() && !node.isTextual()) {
             throw new ReleaseRequestException(what + " Sha256 must be a string");
