@@ -23,7 +23,8 @@ Used by scripts/local (invoke, demo), by the tests that run a packaged function 
 benchmark's cold runs:
 
   lambda_emulator.py --classes DIR --lib DIR --handler pkg.Class::handleRequest [--snapstart]
-                     [--name NAME] [--memory MB] [--timeout S] [--env KEY=VALUE ...] EVENT.json
+                     [--name NAME] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
+                     [--jvm-option=OPTION ...] EVENT.json
 
 prints the function's log lines (and the emulator's START/END/REPORT lines), then the function's
 result as the last line of stdout; exit 0 on success, 1 when the function failed (the last line is
@@ -222,6 +223,8 @@ def main(argv):
     p.add_argument("--timeout", type=int, default=30)
     p.add_argument("--snapstart", action="store_true", help="credentials only from the container endpoint")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--jvm-option", action="append", default=[], metavar="OPTION",
+                   help="appended to the runtime's JVM options (e.g. a trust store); write --jvm-option=-D...")
     p.add_argument("event")
     args = p.parse_args(argv)
     env = {}
@@ -237,7 +240,7 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="task-") as tmp:
         root = make_task_root(args.classes, args.lib, Path(tmp) / "task")
         result = invoke(root, args.handler, event, name=args.name, memory=args.memory, timeout=args.timeout,
-                        snapstart=args.snapstart, env=env)
+                        snapstart=args.snapstart, env=env, jvm_options=args.jvm_option)
     for line in result.logs:
         print(line)
     if result.error and result.emulator_log.strip():

@@ -1,5 +1,6 @@
 package io.moodleautopilot.tools;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -7,7 +8,9 @@ import java.util.Map;
 
 /** What the benchmarks share: percentiles, and one cold start as Lambda would do it. */
 final class Bench {
-    static final List<String> LAMBDA_JVM_FLAGS = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1");
+    /** The JVM options of Lambda's java21 runtime (scripts/lambda_emulator.py adds the heap size from the memory). */
+    static final List<String> LAMBDA_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+TieredCompilation",
+            "-XX:TieredStopAtLevel=1");
 
     private Bench() {
     }
@@ -44,17 +47,26 @@ final class Bench {
      * SnapStart functions on container credentials only); wall milliseconds, start to answer.
      */
     static long coldRun(String logicalId, Path event, Map<String, String> env) throws Exception {
-        io.moodleautopilot.testbed.CfnTemplate template = io.moodleautopilot.testbed.CfnTemplate.load();
-        Map<String, Object> fn = template.properties(logicalId);
+        return coldRun(FunctionCode.of(io.moodleautopilot.testbed.CfnTemplate.repositoryRoot(), logicalId), event, env,
+                List.of()).wallMs();
+    }
+
+    /** One run through the emulator: wall milliseconds and the function's answer (its result document). */
+    record EmulatorRun(long wallMs, String result) {
+    }
+
+    /**
+     * The same for the code of any build (the repository's or an earlier revision's), through this
+     * repository's emulator and runtime client; jvmOptions are appended to the runtime's own.
+     */
+    static EmulatorRun coldRun(FunctionCode fn, Path event, Map<String, String> env, List<String> jvmOptions)
+            throws Exception {
         Path root = io.moodleautopilot.testbed.CfnTemplate.repositoryRoot();
-        Path code = root.resolve(String.valueOf(fn.get("CodeUri")));
-        Object memory = fn.getOrDefault("MemorySize", ((Map<?, ?>) ((Map<?, ?>) template.section("Globals")
-                .get("Function"))).get("MemorySize"));
         List<String> cmd = new java.util.ArrayList<>(List.of("python3", root.resolve("scripts/lambda_emulator.py").toString(),
-                "--classes", code.resolve("target/classes").toString(), "--lib", code.resolve("target/lib").toString(),
-                "--handler", String.valueOf(fn.get("Handler")), "--name", env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", logicalId),
-                "--memory", String.valueOf(memory), "--timeout", String.valueOf(fn.get("Timeout"))));
-        if (fn.containsKey("SnapStart")) {
+                "--classes", fn.classes().toString(), "--lib", fn.lib().toString(),
+                "--handler", fn.handler(), "--name", env.getOrDefault("AWS_LAMBDA_FUNCTION_NAME", fn.logicalId()),
+                "--memory", String.valueOf(fn.memoryMb()), "--timeout", String.valueOf(fn.timeoutSeconds())));
+        if (fn.snapStart()) {
             cmd.add("--snapstart");
         }
         env.forEach((k, v) -> {
@@ -64,40 +76,84 @@ final class Bench {
                 cmd.addAll(List.of("--env", k + "=" + v));
             }
         });
+        jvmOptions.forEach(o -> cmd.add("--jvm-option=" + o));
         cmd.add(event.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         long t = System.nanoTime();
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = p.waitFor();
         long ms = (System.nanoTime() - t) / 1_000_000;
         if (exit != 0) {
-            throw new IllegalStateException("cold run of " + logicalId + " failed with exit " + exit + ":\n" + out);
+            throw new IllegalStateException("cold run of " + fn.logicalId() + " failed with exit " + exit + ": " + failure(out));
         }
-        return ms;
+        return new EmulatorRun(ms, lastLine(out));
     }
 
+    /** What a direct cold run reports: wall time, and from the child's own JVM start to handler ready and to result. */
+    record DirectRun(long wallMs, long initMs, long firstResultMs, String result) {
+    }
+
+    private static final java.util.regex.Pattern TIMING =
+            java.util.regex.Pattern.compile("timing init_ms=(\\d+) first_event_ms=(\\d+)");
+
     /**
-     * The previous local path, kept only as the benchmark's baseline: a plain JVM (Lambda's flags) that
-     * calls the handler from a main method ({@link LocalInvoke}), no emulator, no runtime client.
+     * The direct path: a plain JVM with Lambda's flags and heap that calls the handler from a main
+     * method ({@link LocalInvoke}), no emulator, no runtime client. The classpath is the function's
+     * (classes, then its jars) and the invoker's classes alone, nothing the function would not load.
      */
-    static long coldRunDirect(String functionClasspath, String handler, Path event, Map<String, String> env)
-            throws Exception {
+    static DirectRun coldRunDirect(FunctionCode fn, Path invokerClasses, Path event, Map<String, String> env,
+                                   List<String> jvmOptions) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new java.util.ArrayList<>(List.of(java));
         cmd.addAll(LAMBDA_JVM_FLAGS);
-        cmd.addAll(List.of("-cp", functionClasspath, "io.moodleautopilot.tools.LocalInvoke", handler, event.toString()));
+        // As scripts/lambda_emulator.py starts the runtime: heap about 85% of the memory, IPv4.
+        cmd.addAll(List.of("-XX:MaxHeapSize=" + (int) (fn.memoryMb() * 1024 * 0.85) + "k", "-Djava.net.preferIPv4Stack=true"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", fn.directClasspath(invokerClasses), LocalInvoke.class.getName(), fn.handler(),
+                event.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", String.valueOf(fn.memoryMb()));
+        pb.environment().put("AWS_LAMBDA_FUNCTION_TIMEOUT", String.valueOf(fn.timeoutSeconds()));
+        pb.environment().put("AUTOPILOT_TIMING", "1");
+        pb.redirectErrorStream(true);
         long t = System.nanoTime();
-        int exit = pb.start().waitFor();
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
         long ms = (System.nanoTime() - t) / 1_000_000;
-        if (exit != 0) {
-            throw new IllegalStateException("direct cold run of " + handler + " failed with exit " + exit);
+        java.util.regex.Matcher m = TIMING.matcher(out);
+        if (exit != 0 || !m.find()) {
+            throw new IllegalStateException("direct cold run of " + fn.logicalId() + " failed with exit " + exit + ": "
+                    + failure(out));
         }
-        return ms;
+        String result = lastLine(out);
+        if (result.contains("\"errorType\"")) {
+            throw new IllegalStateException("direct cold run of " + fn.logicalId() + " answered an error: " + result);
+        }
+        return new DirectRun(ms, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), result);
+    }
+
+    /** Both paths print the function's result as the last line. */
+    static String lastLine(String out) {
+        return out.strip().lines().reduce((a, b) -> b).orElse("");
+    }
+
+    /**
+     * Why a run failed: Lambda's error document (the last line on both paths) as its type and message,
+     * without the stack trace; otherwise the end of the output, where a JVM that did not start says why.
+     */
+    static String failure(String out) {
+        try {
+            var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lastLine(out));
+            if (doc != null && doc.hasNonNull("errorMessage")) {
+                return doc.path("errorType").asText() + ": " + doc.get("errorMessage").asText();
+            }
+        } catch (java.io.IOException e) {
+            // not an error document: the output's end says more
+        }
+        return out.length() <= 2000 ? out : "..." + out.substring(out.length() - 2000);
     }
 }

@@ -123,8 +123,10 @@ public final class ConvergerBenchmark {
             stack.setFlag(i % 2 == 0 ? "Yes" : "No");
             wall[i] = Bench.coldRun("LifecycleConvergerFunction", Path.of(event), env);
             stack.setFlag(i % 2 == 0 ? "No" : "Yes");
-            ProcessBuilder pb = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
-                    "-cp", functionClasspath, "io.moodleautopilot.tools.LocalInvoke", handler, event);
+            List<String> cmd = new ArrayList<>(List.of(java));
+            cmd.addAll(Bench.LAMBDA_JVM_FLAGS);
+            cmd.addAll(List.of("-cp", functionClasspath, "io.moodleautopilot.tools.LocalInvoke", handler, event));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().putAll(env);
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             long start = System.nanoTime();
