@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.moodleautopilot.converger.LifecycleConvergerHandler;
-import io.moodleautopilot.core.aws.AwsClients;
+import io.moodleautopilot.aws.AwsClients;
 import io.moodleautopilot.detector.InstallDetectorHandler;
 import io.moodleautopilot.testbed.AwsCallRecorder;
 import io.moodleautopilot.testbed.CfnTemplate;
