@@ -36,6 +36,7 @@ public class AlarmReactorHandler extends JsonEventHandler {
 
     public AlarmReactorHandler() {
         this(System.getenv(), RUNTIME_CLIENTS);
+        AwsClients.buildTogether(dynamoDb, ssm, autoScaling, sns);
         registerForSnapshot();
     }
 

@@ -108,6 +108,40 @@ public final class AwsClients {
         }
     }
 
+    /**
+     * Builds the given clients side by side and returns when all are built: the SDK's one-off class
+     * loading for each service (its model, its marshallers, its modelled exceptions) is the larger
+     * part of a JVM's cold start, and it runs on the cores the function has rather than one after
+     * the other. No thread outlives the call, so none is running when a SnapStart snapshot is taken.
+     * A client that fails to build is left unbuilt: the call that needs it builds it again and fails
+     * there, where the handler reports it.
+     */
+    public static void buildTogether(Supplier<?>... clients) {
+        if (clients.length < 2 || Runtime.getRuntime().availableProcessors() < 2) {
+            return;
+        }
+        Thread[] threads = new Thread[clients.length];
+        for (int i = 0; i < clients.length; i++) {
+            Supplier<?> client = clients[i];
+            threads[i] = new Thread(() -> {
+                try {
+                    client.get();
+                } catch (RuntimeException e) {
+                    // Reported by the call that needs the client (see above).
+                }
+            }, "aws-client-build-" + i);
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     public static <T> Supplier<T> memoize(Supplier<T> factory) {
         return new Supplier<>() {
             private volatile T value;

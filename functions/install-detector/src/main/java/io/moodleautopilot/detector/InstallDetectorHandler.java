@@ -48,6 +48,7 @@ public class InstallDetectorHandler extends JsonEventHandler {
 
     public InstallDetectorHandler() {
         this(System.getenv(), RUNTIME_CLIENTS);
+        AwsClients.buildTogether(ssm, rds, secretsManager);
         registerForSnapshot();
     }
 

@@ -64,6 +64,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
     /** Used by the Lambda runtime: one set of clients per container. */
     public LifecycleConvergerHandler() {
         this(System.getenv(), RUNTIME_CLIENTS, Instant::now, new CustomResourceResponder());
+        AwsClients.buildTogether(ssm, autoScaling, cloudWatch, codePipeline);
         registerForSnapshot();
     }
 
