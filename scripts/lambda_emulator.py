@@ -107,6 +107,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+class NotListening(Exception):
+    """The emulator exited before it listened: most often a port taken between free_port() and its bind
+    (the ports come from the range the machine's outgoing connections use too)."""
+
+
+START_ATTEMPTS = 3
+
+
 def check_installed():
     if not os.access(RIE, os.X_OK):
         raise SystemExit(f"Lambda's runtime interface emulator is not built ({RIE}): "
@@ -121,7 +129,22 @@ def invoke(task_root, handler, event, *, name, memory=512, timeout=30, snapstart
     jvm_options are appended to the runtime's own (the local runner's stand-in for CloudFormation's
     response URL: a trust store and an https proxy, standard JDK settings)."""
     check_installed()
-    rie_port, api_port = free_port(), free_port()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return _invoke_once(task_root, handler, event, name=name, memory=memory, timeout=timeout,
+                                snapstart=snapstart, env=env, credentials=credentials, jvm_options=jvm_options)
+        except NotListening as e:
+            # Nothing ran yet (the emulator never listened): start again on other ports.
+            if attempt == START_ATTEMPTS:
+                raise SystemExit(f"the runtime interface emulator exited before listening, {START_ATTEMPTS} times; "
+                                 f"the last time: {e}")
+
+
+def _invoke_once(task_root, handler, event, *, name, memory, timeout, snapstart, env, credentials, jvm_options):
+    rie_port = free_port()
+    api_port = free_port()
+    while api_port == rie_port:
+        api_port = free_port()
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "TZ": ":UTC",
         "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_EXECUTION_ENV": "AWS_Lambda_java21",
@@ -153,7 +176,11 @@ def invoke(task_root, handler, event, *, name, memory=512, timeout=30, snapstart
         proc = subprocess.Popen(cmd + runtime, cwd=task_root, env=environment, stdout=out, stderr=err,
                                 start_new_session=True)
         try:
-            wait_listening(rie_port, proc)
+            try:
+                wait_listening(rie_port, proc)
+            except NotListening as e:
+                err.seek(0)
+                raise NotListening(f"{e}: {err.read().strip()[-300:]}") from None
             status, body = post(rie_port, event, timeout + 15)
         finally:
             stop(proc)
@@ -180,7 +207,7 @@ def wait_listening(port, proc, seconds=10):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the runtime interface emulator exited with {proc.returncode} before listening")
+            raise NotListening(f"the runtime interface emulator exited with {proc.returncode} before listening")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
