@@ -97,7 +97,10 @@ public final class LocalInvoke {
         return b.append('"').toString();
     }
 
-    /** What Lambda's runtime hands the handler, as far as a local run can say it. */
+    /**
+     * What Lambda's runtime hands the handler, as far as a local run can say it. Its own rather than the
+     * test bed's LocalLambdaContext: the test bed would put its own dependencies on the measured classpath.
+     */
     private record InvokeContext(String function, int memoryMb, long deadlineMillis) implements Context {
         // Not a random UUID: SecureRandom's set-up would be charged to the function.
         private static final String REQUEST_ID = "local-" + Long.toHexString(System.nanoTime());
