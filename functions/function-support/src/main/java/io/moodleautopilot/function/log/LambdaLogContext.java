@@ -13,6 +13,7 @@ import org.slf4j.MDC;
  */
 public final class LambdaLogContext {
     private static final AtomicBoolean FIRST_INVOCATION = new AtomicBoolean(true);
+    static final String TRACE_HEADER_PROPERTY = "com.amazonaws.xray.traceHeader";
 
     private LambdaLogContext() {
     }
@@ -28,7 +29,10 @@ public final class LambdaLogContext {
             putIfPresent("function_version", context.getFunctionVersion());
         }
         putIfPresent("service", env.getOrDefault("POWERTOOLS_SERVICE_NAME", "service_undefined"));
-        putIfPresent("xray_trace_id", traceRoot(System.getenv("_X_AMZN_TRACE_ID")));
+        // Lambda's Java runtime client puts each invocation's trace header in this system property
+        // (a JVM cannot change its environment); the variable is the fallback outside it.
+        putIfPresent("xray_trace_id", traceRoot(System.getProperty(TRACE_HEADER_PROPERTY,
+                System.getenv("_X_AMZN_TRACE_ID"))));
         try {
             return invocation.get();
         } finally {

@@ -114,6 +114,35 @@ class JsonLinesLoggerTest {
     }
 
     @Test
+    void eachInvocationCarriesTheTraceIdTheRuntimeClientSetForIt() throws Exception {
+        Logger log = LoggerFactory.getLogger("io.moodleautopilot.test");
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            for (String root : List.of("1-5759e988-bd862e3fe1be46a994272793", "1-5759e988-000000000000000000000002")) {
+                System.setProperty(LambdaLogContext.TRACE_HEADER_PROPERTY, "Root=" + root + ";Parent=53995c3f42cd8ad8;Sampled=1");
+                LambdaLogContext.around(new LocalLambdaContext("fn", 1000), Map.of(), () -> {
+                    log.info("traced");
+                    return null;
+                });
+            }
+        } finally {
+            System.clearProperty(LambdaLogContext.TRACE_HEADER_PROPERTY);
+            System.setOut(original);
+        }
+        List<String> traces = captured.toString(StandardCharsets.UTF_8).lines()
+                .map(l -> {
+                    try {
+                        return MAPPER.readTree(l).path("xray_trace_id").asText();
+                    } catch (Exception e) {
+                        throw new AssertionError(l, e);
+                    }
+                }).toList();
+        assertThat(traces).containsExactly("1-5759e988-bd862e3fe1be46a994272793", "1-5759e988-000000000000000000000002");
+    }
+
+    @Test
     void theTraceRootIsTakenFromLambdasHeader() {
         assertThat(LambdaLogContext.traceRoot("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"))
                 .isEqualTo("1-5759e988-bd862e3fe1be46a994272793");
