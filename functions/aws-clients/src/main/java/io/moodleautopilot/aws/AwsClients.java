@@ -142,7 +142,7 @@ public final class AwsClients {
         }
     }
 
-    public static <T> Supplier<T> memoize(Supplier<T> factory) {
+    private static <T> Supplier<T> memoize(Supplier<T> factory) {
         return new Supplier<>() {
             private volatile T value;
 

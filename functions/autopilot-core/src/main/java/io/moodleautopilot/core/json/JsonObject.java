@@ -63,15 +63,6 @@ public final class JsonObject {
         return child;
     }
 
-    public JsonObject remove(String name) {
-        members.remove(name);
-        return this;
-    }
-
-    public boolean has(String name) {
-        return members.containsKey(name);
-    }
-
     /** A member as it would read back after writing. */
     public JsonValue path(String name) {
         return asValue().path(name);

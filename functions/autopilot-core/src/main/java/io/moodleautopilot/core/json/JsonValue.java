@@ -69,18 +69,6 @@ public final class JsonValue implements Iterable<JsonValue> {
         return value instanceof List;
     }
 
-    public boolean isNumber() {
-        return value instanceof Number;
-    }
-
-    public boolean isIntegralNumber() {
-        return value instanceof Integer || value instanceof Long || value instanceof java.math.BigInteger;
-    }
-
-    public boolean isBoolean() {
-        return value instanceof Boolean;
-    }
-
     /** The string itself, a number or boolean as written; "" for a missing member, an object or an array. */
     public String asText() {
         if (value instanceof String s) {
@@ -96,12 +84,6 @@ public final class JsonValue implements Iterable<JsonValue> {
     public String asText(String fallback) {
         return value == ABSENT || value == null ? fallback : asText();
     }
-
-    /** The string, or null when the value is not a string. */
-    public String textValue() {
-        return value instanceof String s ? s : null;
-    }
-
     public long asLong() {
         return asLong(0);
     }
@@ -189,7 +171,7 @@ public final class JsonValue implements Iterable<JsonValue> {
     }
 
     /** The members of an object with their values, in document order; nothing for anything else. */
-    public Iterator<Map.Entry<String, JsonValue>> fields() {
+    private Iterator<Map.Entry<String, JsonValue>> fields() {
         if (value instanceof Map<?, ?> m) {
             return m.entrySet().stream()
                     .map(e -> Map.entry(String.valueOf(e.getKey()), of(e.getValue())))
@@ -212,16 +194,6 @@ public final class JsonValue implements Iterable<JsonValue> {
         }
         return List.of();
     }
-
-    /** An object's members as a new, modifiable object; an empty one for anything else. */
-    public JsonObject toObject() {
-        JsonObject o = new JsonObject();
-        if (value instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> o.raw().put(String.valueOf(k), v));
-        }
-        return o;
-    }
-
     /** The parsed Java value: a map, a list, a string, a number, a boolean or null. */
     public Object raw() {
         return value == ABSENT ? null : value;

@@ -14,8 +14,8 @@ class JsonTest {
         assertThat(v.path("a").path("b").path(1).asText()).isEqualTo("two");
         assertThat(v.path("a").path("b").path(0).asLong()).isEqualTo(1);
         assertThat(v.path("n").asLong()).isEqualTo(12345678901L);
-        assertThat(v.path("n").isIntegralNumber()).isTrue();
-        assertThat(v.path("f").isIntegralNumber()).isFalse();
+        assertThat(v.path("f").asDouble()).isEqualTo(1.5);
+        assertThat(v.path("f").asText()).isEqualTo("1.5");
         assertThat(v.path("a").path("b").path(2).asBoolean()).isTrue();
         assertThat(v.path("a").path("b").path(3).isNull()).isTrue();
         assertThat(v.path("a").path("b").path(3).asText("fallback")).isEqualTo("fallback");
