@@ -57,18 +57,6 @@ else
 fi
 [ -f "$dirroot/config.php" ] || die "Moodle's config.php is not in $dirroot"
 
-# Every Moodle CLI runs as the web server's user (files it creates in dataroot, such as
-# muc/config.php, must stay the web server's). Already that user (a test): run directly.
-as_web_user() {
-  if [ "$(id -u)" -eq 0 ]; then
-    runuser -u "$WEB_USER" -- "$PHP_BIN" "$@"
-  elif [ "$(id -un)" = "$WEB_USER" ]; then
-    "$PHP_BIN" "$@"
-  else
-    die "must run as root (or as $WEB_USER)"
-  fi
-}
-
 # run_php NAME SCRIPT [OPTION...]: runs moodle/SCRIPT with the payload on stdin; its result line goes
 # to $work/NAME.json, its messages to the log. Exits with the script's own code when it fails.
 run_php() {

@@ -4,7 +4,9 @@
 # 1. unpacks moodle-release.tgz (or .zip) from the bundle into its own directory,
 #    $RELEASES_DIR/<first 16 hex digits of the archive's sha256>/ (Moodle's packages hold one
 #    top-level moodle/ folder; Moodle 4.5's layout or 5.1's with public/, lib.sh moodle_layout);
-#    a release already unpacked is reused;
+#    a release already unpacked is reused; the declared add-on plugins staged with it
+#    (plugins/manifest.json) are unpacked at their components' paths and the manifest is kept as
+#    .autopilot-plugins.json (upgrade-moodle.sh installs, upgrades and uninstalls them);
 # 2. makes the database's application user match its secret (ensure-app-user.sh: the only step that
 #    logs in as the master user), then renders config.php into it (render-config.sh) with that user;
 # 3. switches dirroot (a symlink) to it with one rename(2), so every request sees either the whole
@@ -30,6 +32,34 @@ mkdir -p "$AUTOPILOT_STATE" "$RELEASES_DIR"
 exec 9>"$AUTOPILOT_STATE/release.lock"
 flock -w 900 9 || die "another release installation still holds $AUTOPILOT_STATE/release.lock"
 
+# add_plugins MANIFEST CODETOP WORKDIR: each plugin ZIP the manifest lists, its SHA-256 checked again,
+# unpacked at its component's path under CODETOP (the directory that holds version.php). The path
+# and the ZIP's one top-level directory were checked by MoodleSource; here they are checked again,
+# because a path is about to be written to.
+add_plugins() {
+  local n i component path zip sha top
+  n=$(jq -r '.plugins | length' "$1") || die "the plugin manifest $1 is not JSON"
+  for ((i = 0; i < n; i++)); do
+    component=$(jq -r ".plugins[$i].component" "$1")
+    path=$(jq -r ".plugins[$i].path" "$1")
+    zip="$BUNDLE_DIR/$(jq -r ".plugins[$i].archive" "$1")"
+    sha=$(jq -r ".plugins[$i].sha256" "$1")
+    [[ $component =~ ^[a-z][a-z0-9]*_[a-z][a-z0-9_]*$ ]] || die "the plugin manifest names a bad component '$component'"
+    [[ $path =~ ^[a-z0-9_]+(/[a-z0-9_]+)*$ ]] || die "the plugin manifest's path '$path' for $component is not a plugin directory"
+    [ -f "$zip" ] || die "the plugin archive for $component is not in the bundle"
+    [ "$(sha256sum "$zip" | cut -d' ' -f1)" = "$sha" ] || die "the plugin archive for $component does not have the SHA-256 MoodleSource staged"
+    [ ! -e "$2/$path" ] || die "$component's directory $path already exists in the release: not overwriting Moodle's code"
+    rm -rf "${3:?}/$component" && mkdir -p "$3/$component"
+    unzip -q "$zip" -d "$3/$component"
+    top=$(find "$3/$component" -mindepth 1 -maxdepth 1)
+    [ "$(wc -l <<<"$top")" -eq 1 ] && [ -f "$top/version.php" ] || die "the plugin archive for $component does not hold one directory with a version.php"
+    mkdir -p "$(dirname "$2/$path")"
+    mv -T "$top" "$2/$path"
+    log "added plugin $component at $path"
+  done
+  rm -rf "$3"
+}
+
 site_json=$(fetch_site_config) || die "cannot read the site configuration $(site_config_parameter)"
 dirroot=$(json_get "$site_json" dirroot)
 
@@ -39,7 +69,14 @@ for candidate in "$BUNDLE_DIR/moodle-release.tgz" "$BUNDLE_DIR/moodle-release.zi
 done
 [ -n "$archive" ] || die "no moodle-release.tgz or moodle-release.zip in $BUNDLE_DIR"
 
-version=$(sha256sum "$archive" | cut -c1-16)
+# The declared add-on plugins (MoodleSource stages them beside the release: plugins/manifest.json and
+# one ZIP each) are part of the release: another plugin set is another release directory.
+manifest="$BUNDLE_DIR/plugins/manifest.json"
+if [ -f "$manifest" ]; then
+  version=$({ sha256sum "$archive" | cut -d' ' -f1; cat "$manifest"; } | sha256sum | cut -c1-16)
+else
+  version=$(sha256sum "$archive" | cut -c1-16)
+fi
 release="$RELEASES_DIR/$version"
 
 if [ -f "$release/$MARKER" ]; then
@@ -60,6 +97,12 @@ else
   layout=$(moodle_layout "$root") \
     || die "$(basename "$archive") has no version.php (neither at its root nor under moodle/, nor under public/ there)"
   log "release $version has the $layout layout"
+  if [ -f "$manifest" ]; then
+    codetop=$root
+    [ "$layout" = public ] && codetop="$root/public"
+    add_plugins "$manifest" "$codetop" "$staging.plugins"
+    cp "$manifest" "$root/.autopilot-plugins.json"
+  fi
   chown -R "$CONFIG_OWNER:$WEB_GROUP" "$root"
   chmod -R u=rwX,g=rX,o= "$root"
   printf 'archive=%s\nsha256=%s\n' "$(basename "$archive")" "$(sha256sum "$archive" | cut -d' ' -f1)" >"$root/$MARKER"

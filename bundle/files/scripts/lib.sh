@@ -76,6 +76,19 @@ json_get() {
   printf '%s' "$value"
 }
 
+# as_web_user ARGS...: PHP as the web server's user, as every Moodle CLI must run (the files it creates
+# in dataroot, such as muc/config.php or climaintenance.html, must stay the web server's). Already
+# that user (a test): run directly.
+as_web_user() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "$WEB_USER" -- "$PHP_BIN" "$@"
+  elif [ "$(id -un)" = "$WEB_USER" ]; then
+    "$PHP_BIN" "$@"
+  else
+    die "must run as root (or as $WEB_USER)"
+  fi
+}
+
 # Moodle's dirroot is a symlink to the current release; releases live beside each other.
 current_release() {
   readlink -f "$1"

@@ -139,6 +139,110 @@ class InstallReleaseScriptTest {
         assertThat(releases()).containsExactlyInAnyOrder(r2, r3, r4);
     }
 
+    /** A plugin ZIP as moodle.org ships one (one top-level directory), staged with its manifest entry. */
+    Map<String, String> stagePlugin(String component, String path, Map<String, String> files) throws IOException {
+        Path zip = bundle.resolve("plugins/" + component + ".zip");
+        Files.createDirectories(zip.getParent());
+        try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                z.putNextEntry(new ZipEntry(f.getKey()));
+                z.write(f.getValue().getBytes());
+                z.closeEntry();
+            }
+        }
+        return Map.of("component", component, "path", path, "archive", "plugins/" + component + ".zip",
+                "sha256", sha256(zip));
+    }
+
+    void writeManifest(List<Map<String, String>> plugins) {
+        Bundle.write(bundle.resolve("plugins/manifest.json"), Bundle.json(Map.of("plugins", plugins)));
+    }
+
+    static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void declaredPluginsAreUnpackedAtTheirPathsAndMakeAReleaseOfTheirOwn() throws IOException {
+        String plain = stageTgz("r1");
+        Map<String, String> local = stagePlugin("local_autopilottest", "local/autopilottest",
+                Map.of("autopilottest/version.php", "<?php\n$plugin->version = 2025010100;\n",
+                        "autopilottest/lang/en/local_autopilottest.php", "<?php\n"));
+        writeManifest(List.of(local));
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(r.stderr()).contains("added plugin local_autopilottest at local/autopilottest");
+        assertThat(live().getFileName().toString()).as("the plugin set is part of the release's identity").isNotEqualTo(plain);
+        assertThat(Bundle.read(dirroot.resolve("local/autopilottest/version.php"))).contains("2025010100");
+        assertThat(Bundle.parse(Bundle.read(dirroot.resolve(".autopilot-plugins.json"))).path("plugins").get(0)
+                .path("component").asText()).isEqualTo("local_autopilottest");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dirroot.resolve("local/autopilottest/version.php"))))
+                .isEqualTo("rw-r-----");
+
+        // The same release without the plugin: the release without it, no manifest beside the code.
+        Bundle.run(List.of("rm", "-rf", bundle.resolve("plugins").toString()));
+        Bundle.Result without = install();
+        assertThat(without.exit()).as(without.all()).isZero();
+        assertThat(live().getFileName().toString()).isEqualTo(plain);
+        assertThat(dirroot.resolve("local/autopilottest")).doesNotExist();
+        assertThat(dirroot.resolve(".autopilot-plugins.json")).doesNotExist();
+    }
+
+    @Test
+    void aPluginInMoodle51sLayoutGoesUnderPublic() throws IOException {
+        Path src = tmp.resolve("src-51");
+        Bundle.write(src.resolve("moodle/public/version.php"), "<?php\n$release = '5.1';\n");
+        Bundle.write(src.resolve("moodle/public/lib/setup.php"), "<?php\n");
+        Path archive = bundle.resolve("moodle-release.tgz");
+        assertThat(Bundle.run(List.of("tar", "-czf", archive.toString(), "-C", src.toString(), "moodle")).exit()).isZero();
+        writeManifest(List.of(stagePlugin("local_autopilottest", "local/autopilottest",
+                Map.of("autopilottest/version.php", "<?php\n"))));
+
+        Bundle.Result r = install();
+
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(dirroot.resolve("public/local/autopilottest/version.php")).isRegularFile();
+        assertThat(dirroot.resolve("local")).doesNotExist();
+    }
+
+    @Test
+    void aPluginArchiveThatIsNotWhatWasStagedChangesNothing() throws IOException {
+        String r1 = stageTgz("r1");
+        assertThat(install().exit()).isZero();
+        stageTgz("r2");
+        Map<String, String> good = stagePlugin("local_autopilottest", "local/autopilottest",
+                Map.of("autopilottest/version.php", "<?php\n"));
+        Map<String, String> tampered = new java.util.HashMap<>(good);
+        tampered.put("sha256", "0".repeat(64));
+        writeManifest(List.of(tampered));
+
+        Bundle.Result r = install();
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("does not have the SHA-256 MoodleSource staged");
+        assertThat(live()).isEqualTo(instance.releases.resolve(r1).toRealPath());
+
+        Map<String, String> escaping = new java.util.HashMap<>(good);
+        escaping.put("path", "../../etc");
+        writeManifest(List.of(escaping));
+        Bundle.Result bad = install();
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.stderr()).contains("is not a plugin directory");
+        assertThat(live()).isEqualTo(instance.releases.resolve(r1).toRealPath());
+
+        writeManifest(List.of(stagePlugin("local_autopilottest", "local/autopilottest",
+                Map.of("one/version.php", "<?php\n", "two/version.php", "<?php\n"))));
+        Bundle.Result two = install();
+        assertThat(two.exit()).isNotZero();
+        assertThat(two.stderr()).contains("does not hold one directory with a version.php");
+        assertThat(live()).isEqualTo(instance.releases.resolve(r1).toRealPath());
+    }
+
     @Test
     void aZipReleaseWorksToo() throws IOException {
         Path archive = bundle.resolve("moodle-release.zip");
