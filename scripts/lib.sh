@@ -130,8 +130,10 @@ apt_install() {
 # parent and the library in the local Maven repository).
 ensure_built() {
   local stamp="$ROOT/tools/target/.built"
-  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/functions" "$ROOT/testbed" "$ROOT/tools" \
-        -newer "$stamp" \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) -print -quit)" ]; then
+  # bundle/files too: MoodleSource's package carries the bundle it stages.
+  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/functions" "$ROOT/testbed" "$ROOT/tools" "$ROOT/bundle" \
+        -newer "$stamp" \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' -o -path '*/bundle/files/*' \) \
+        -print -quit)" ]; then
     say "== building (mvn install -DskipTests)"
     (cd "$ROOT" && mvn -B -q -Dstyle.color=never install -DskipTests) || die "the build failed"
     touch "$stamp"

@@ -80,6 +80,7 @@ PG_USER = "postgres" if IS_ROOT else WEB_USER
 REDIS_USER = "redis" if IS_ROOT else WEB_USER
 DB_NAME = "moodle"
 DB_USER = "moodle"
+MASTER_USER = "moodle_master"
 PREFIX = "mdl_"
 PM_MAX_CHILDREN = "8"  # bootstrap.sh's floor
 
@@ -398,6 +399,8 @@ def unpack_release(archive: Path, digest: str, dirroot: Path) -> None:
     """install-release.sh's unpack: moodle/ (or the archive's root) into dirroot, root:web group,
     u=rwX,g=rX,o=, with the .autopilot-release marker; an unpacked release with the same SHA-256 is reused."""
     marker = dirroot / ".autopilot-release"
+    if dirroot.is_symlink():
+        dirroot.unlink()  # a deployment's release (deploy), plugins and all: not the one to start from
     if marker.is_file() and f"sha256={digest}" in marker.read_text():
         say(f"   release {digest[:16]} is already unpacked in {dirroot}")
         return
@@ -485,7 +488,7 @@ def pg_bin() -> Path:
     return Path(found[-1]).parent
 
 
-def start_postgres(port: int, tls: Path, db_password: str) -> None:
+def start_postgres(port: int, tls: Path, db_password: str, master_password: str) -> None:
     bin_ = pg_bin()
     pg = mkdir(STATE / "pg", PG_USER, 0o700)
     data, sock = pg / "data", mkdir(pg / "run", PG_USER, 0o700)
@@ -509,7 +512,8 @@ def start_postgres(port: int, tls: Path, db_password: str) -> None:
     write(data / "pg_hba.conf",
           "# written by scripts/local_site.py: the superuser through the socket (peer), Moodle over TLS only\n"
           f"local all {PG_USER} peer\n"
-          f"hostssl {DB_NAME} {DB_USER} 127.0.0.1/32 scram-sha-256\n", 0o600, PG_USER)
+          f"hostssl {DB_NAME} {DB_USER} 127.0.0.1/32 scram-sha-256\n"
+          f"hostssl {DB_NAME} {MASTER_USER} 127.0.0.1/32 scram-sha-256\n", 0o600, PG_USER)
     proc = spawn("postgres", [str(bin_ / "postgres"), "-D", str(data)], user=PG_USER)
     wait_until("postgres", proc, lambda: subprocess.run(
         [str(bin_ / "pg_isready"), "-q", "-h", str(sock), "-p", str(port)]).returncode == 0, 60)
@@ -519,6 +523,9 @@ def start_postgres(port: int, tls: Path, db_password: str) -> None:
     run(psql, "creating the database user", user=PG_USER, input=(
         f"SELECT 'CREATE ROLE {DB_USER} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{DB_USER}')\\gexec\n"
         f"ALTER ROLE {DB_USER} LOGIN PASSWORD '{db_password}';\n"
+        # Aurora's master user (rds_superuser there): what a deployment's ensure-app-user.sh logs in with.
+        f"SELECT 'CREATE ROLE {MASTER_USER} LOGIN SUPERUSER' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{MASTER_USER}')\\gexec\n"
+        f"ALTER ROLE {MASTER_USER} LOGIN SUPERUSER PASSWORD '{master_password}';\n"
         f"SELECT 'CREATE DATABASE {DB_NAME} OWNER {DB_USER} ENCODING ''UTF8'' TEMPLATE template0' "
         f"WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}')\\gexec\n"))
 
@@ -787,7 +794,7 @@ def secret_file(name: str, username: str) -> dict:
             return value
     except (OSError, ValueError):
         pass
-    value = {"username": username, "password": secrets.token_hex(16) if name == "db-secret" else policy_password()}
+    value = {"username": username, "password": secrets.token_hex(16) if name.startswith("db-") else policy_password()}
     write(path, json.dumps(value) + "\n", 0o600)
     return value
 
@@ -852,9 +859,10 @@ def up(args) -> int:
         t = step("certificates", t)
 
         db_secret = secret_file("db-secret", DB_USER)
+        master_secret = secret_file("db-master-secret", MASTER_USER)
         admin = secret_file("admin-secret", "admin")
         say(f"== PostgreSQL {pg_bin().parent.name} with TLS (standing for Aurora) on 127.0.0.1:{ports['postgres']}")
-        start_postgres(ports["postgres"], tls, db_secret["password"])
+        start_postgres(ports["postgres"], tls, db_secret["password"], master_secret["password"])
         say(f"   TLS login as {DB_USER} (verify-full against the local CA): {pg_tls_check(ports['postgres'], tls, db_secret)}")
         t = step("postgres", t)
 
@@ -871,7 +879,8 @@ def up(args) -> int:
         state = {"url": url, "httpPort": ports["http"], "postgresPort": ports["postgres"],
                  "redisSessionsPort": ports["redisSessions"], "redisCachePort": ports["redisCache"],
                  "dirroot": str(dirroot), "release": source, "sha256": digest, "options": options,
-                 "site": site, "ca": str(tls / "ca.crt"), "dbSecret": str(STATE / "db-secret.json")}
+                 "site": site, "ca": str(tls / "ca.crt"), "dbSecret": str(STATE / "db-secret.json"),
+                 "dbMasterSecret": str(STATE / "db-master-secret.json")}
         write(STATE / "state.json", json.dumps(state, indent=1) + "\n")
 
         sock = STATE / "run" / "php-fpm.sock"
@@ -1013,8 +1022,64 @@ def instance_env(state: dict) -> dict:
         "AUTOPILOT_STATE": str(mkdir(STATE / "lib")), "WEB_USER": WEB_USER, "WEB_GROUP": WEB_USER,
         "CONFIG_OWNER": "root" if IS_ROOT else WEB_USER, "DEFAULT_DIRROOT": state["dirroot"],
         "PHP_INI_SCAN_DIR": ":" + str(STATE / "php" / "conf.d"), "PGSSLROOTCERT": str(tls / "ca.crt"),
-        "CA_BUNDLE": str(tls / "ca.crt"),
+        "CA_BUNDLE": str(tls / "ca.crt"), "RELEASES_DIR": str(STATE / "www" / "releases"),
+        "INSTANCE_ID": "local-site", "VALIDATE_URL": f"http://127.0.0.1:{state['httpPort']}/login/index.php",
     }
+
+
+# The lifecycle events CodeDeploy runs on an instance for an in-place deployment, in its order
+# (ApplicationStop, DownloadBundle and Install run none of the revision's scripts here: the
+# revision is already unpacked, and the appspec's files section only copies it beside itself).
+DEPLOYMENT_EVENTS = ("BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService")
+
+
+def appspec_hooks(appspec: Path) -> dict[str, list[str]]:
+    """The scripts of each lifecycle event in an appspec.yml (its hooks section, the subset of YAML
+    the bundle's appspec uses: `Event:` then `- location: path` lines), in order."""
+    hooks: dict[str, list[str]] = {}
+    event = None
+    in_hooks = False
+    for line in appspec.read_text().splitlines():
+        if re.match(r"^hooks:\s*$", line):
+            in_hooks = True
+        elif in_hooks and re.match(r"^\S", line):
+            in_hooks = False
+        elif in_hooks and (m := re.match(r"^  ([A-Za-z]+):\s*$", line)):
+            event = m.group(1)
+            hooks[event] = []
+        elif in_hooks and event and (m := re.match(r"^\s+- location:\s*(\S+)\s*$", line)):
+            hooks[event].append(m.group(1))
+    return hooks
+
+
+def deploy(args) -> int:
+    """CodeDeploy's agent on the local site (the stand-in for one instance of an in-place
+    deployment): the revision's appspec hooks, each script as root with the instance's environment,
+    in CodeDeploy's order; the first failure fails the deployment (CodeDeploy's automatic rollback,
+    which deploys the last good revision again, is not played here). One line per event, with its
+    duration."""
+    state = load_state()
+    if not state or not running_pid("php-fpm"):
+        raise SiteError("the local site is not up")
+    revision = Path(args.revision).resolve()
+    hooks = appspec_hooks(revision / "appspec.yml")
+    if not hooks:
+        raise SiteError(f"{revision}/appspec.yml has no hooks")
+    env = instance_env(state)
+    # A new instance waits for its bootstrap in BeforeInstall: the local site is up, so it is done.
+    write(mkdir(STATE / "lib") / "bootstrapped", "local site\n")
+    started = time.monotonic()
+    for event in DEPLOYMENT_EVENTS:
+        for location in hooks.get(event, []):
+            t = time.monotonic()
+            code = subprocess.run(["bash", str(revision / location)], env=env, cwd=str(revision)).returncode
+            say(f"   {event}: {location} exit {code} ({time.monotonic() - t:.1f} s)")
+            if code != 0:
+                say(f"   deployment FAILED in {event} after {time.monotonic() - started:.1f} s "
+                    f"(the script's lines are in {env['AUTOPILOT_LOG']})")
+                return 1
+    say(f"   deployment succeeded in {time.monotonic() - started:.1f} s")
+    return 0
 
 
 def document_script(content: dict, given: dict) -> str:
@@ -1083,6 +1148,17 @@ def down(args) -> int:
         for child in STATE.iterdir():
             if child.name != "www":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
+        www = STATE / "www"
+        if (www / "moodle").is_symlink():
+            # A deployment switched dirroot to a release of its own (deploy): back to the release `up`
+            # unpacked, which install-release.sh moved aside, so that plugins a deployment added go too.
+            (www / "moodle").unlink()
+            shutil.rmtree(www / "releases", ignore_errors=True)
+            aside = sorted(www.glob("moodle.pre-autopilot.*"))
+            for old in aside[:-1]:
+                shutil.rmtree(old, ignore_errors=True)
+            if aside:
+                os.rename(aside[-1], www / "moodle")
         (STATE / "www" / "moodle" / "config.php").unlink(missing_ok=True)
         say(f"== removed the site's data in {STATE} (the unpacked release stays)")
     return 0
@@ -1140,6 +1216,9 @@ def main() -> int:
     sub.add_parser("install", help="the Unattended install on a site up --no-install left empty")
     sub.add_parser("run-document", help="run an SSM Command document on the site (Run Command's stand-in): "
                                         '{"content": {...}, "parameters": {...}} on stdin')
+    dp = sub.add_parser("deploy", help="CodeDeploy's agent on the site: run an unpacked revision's appspec hooks "
+                                       "(the pipeline's source object: the bundle and the release)")
+    dp.add_argument("--revision", required=True, help="the unpacked revision (appspec.yml at its top)")
     sub.add_parser("status", help="what runs")
     sub.add_parser("release", help="find (and verify) the Moodle release; its path on stdout")
     sub.add_parser("mail-cert", help="a certificate for scripts/mail_relay.py signed by the site's CA (127.0.0.1, "
@@ -1149,7 +1228,7 @@ def main() -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
     try:
         return {"up": up, "down": down, "status": status, "release": release, "install": install,
-                "run-document": run_document, "mail-cert": mail_cert}[args.cmd](args)
+                "run-document": run_document, "mail-cert": mail_cert, "deploy": deploy}[args.cmd](args)
     except SiteError as e:
         say(f"error: {e}")
         return 2

@@ -440,6 +440,10 @@ def wire_site(physical):
     # moto's CloudFormation leaves the secret out (GenerateSecretString): it is made here under the
     # stand-in name the site configuration carries.
     client("secretsmanager").create_secret(Name=published["db_app_secret_arn"], SecretString=json.dumps(site_login()))
+    # Aurora's managed master secret: the site's master login, which a deployment's
+    # ensure-app-user.sh uses to give the application user its password.
+    client("secretsmanager").create_secret(Name=published["db_secret_arn"],
+                                           SecretString=Path(site()["dbMasterSecret"]).read_text())
 
 
 def ldap_parameters():
@@ -743,18 +747,51 @@ def pinned_sources(base):
             "CodeDeployAgent": {"Url": base + "/pinned/releases/codedeploy-agent-1.8.1-26.noarch.rpm", "Sha256": ""}}
 
 
+def fake_release(name):
+    """A small stand-in for Moodle 4.5.Z's package (moodle-4.5.Z.tgz): the files MoodleSource reads
+    from a release (version.php, admin/environment.xml's 4.5 entry, lib/components.json's plugin
+    types), with 4.5's own numbers: build 20241007, release increment Z."""
+    z = int(m.group(1)) if (m := re.search(r"4\.5\.(\d+)", name)) else 0
+    return {
+        "version.php": (f"<?php\ndefined('MOODLE_INTERNAL') || die();\n$version  = 20241007{z:02d}.00;\n"
+                        f"$release  = '4.5.{z} (Build: 20250811)';\n$branch   = '405';\n"
+                        "$maturity = MATURITY_STABLE;\n// " + name + "\n").encode(),
+        "admin/environment.xml": (
+            '<?xml version="1.0" encoding="UTF-8" ?>\n<COMPATIBILITY_MATRIX>\n  <MOODLE version="4.5" requires="4.1.2">\n'
+            '    <DATABASE level="required">\n      <VENDOR name="mariadb" version="10.6.7" />\n'
+            '      <VENDOR name="mysql" version="8.0" />\n      <VENDOR name="postgres" version="13" />\n'
+            '    </DATABASE>\n    <PHP version="8.1.0" level="required">\n'
+            '      <RESTRICT function="restrict_php_version_84" message="unsupportedphpversion84" />\n'
+            '    </PHP>\n  </MOODLE>\n</COMPATIBILITY_MATRIX>\n').encode(),
+        "lib/components.json": json.dumps({"plugintypes": {"mod": "mod", "block": "blocks", "local": "local"},
+                                           "subsystems": {}}).encode(),
+    }
+
+
 class ReleaseServer(http.server.BaseHTTPRequestHandler):
     """Plays download.moodle.org for the demo: a small release archive per path (moodle/ inside);
     and pecl.php.net and AWS's CodeDeploy bucket for the pinned sources (PINNED_STAND_INS)."""
 
+    # Paths served from a real file (a Moodle release, a plugin's ZIP): `scripts/local upgrade`, the demo's plugin.
+    files = {}
+
     def do_GET(self):
         import tarfile
+        real = self.files.get(self.path)
+        if real is not None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(real.stat().st_size))
+            self.end_headers()
+            with open(real, "rb") as f:
+                shutil.copyfileobj(f, self.wfile)
+            return
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-            body = f"<?php\n$release = '{self.path.strip('/')}';\n".encode()
-            info = tarfile.TarInfo("moodle/version.php")
-            info.size = len(body)
-            tar.addfile(info, io.BytesIO(body))
+            for name, body in fake_release(self.path.strip("/")).items():
+                info = tarfile.TarInfo("moodle/" + name)
+                info.size = len(body)
+                tar.addfile(info, io.BytesIO(body))
         data = PINNED_STAND_INS.get(self.path, buf.getvalue())
         self.send_response(200)
         self.send_header("Content-Type", "application/gzip")
@@ -779,10 +816,19 @@ def release_server_port():
     return _release_server[0].server_port
 
 
-def stage_release(request_type, archive):
+def serve_file(path):
+    """The local URL of a real file: the release server serves it under its name."""
+    path = Path(path).resolve()
+    ReleaseServer.files["/" + path.name] = path
+    return f"http://127.0.0.1:{release_server_port()}/{path.name}"
+
+
+def stage_release(request_type, archive, plugins=None):
     """Runs the MoodleSource custom resource as CloudFormation would (its properties from
     template.yaml), with the release served locally; records the staged object version, which the
-    converger's environment (RELEASE_VERSION) reads from it."""
+    converger's environment (RELEASE_VERSION) reads from it. `plugins`: the MoodlePlugins list to
+    declare instead of the stack's parameter. Returns the handler's result, CloudFormation's answer
+    (its Status), the staged object version and the answer's Reason."""
     translated = json.loads((STATE / "translated.json").read_text())
     s = state()
     resolver = Resolver(dict(s["params"]), {**s.get("names", {}), **physical_names()},
@@ -792,6 +838,8 @@ def stage_release(request_type, archive):
     props = resolver(props)
     props.update(ReleaseUrl=f"http://127.0.0.1:{release_server_port()}/{archive}", BundleVersion="local",
                  **pinned_sources(f"http://127.0.0.1:{release_server_port()}"))
+    if plugins is not None:
+        props["Plugins"] = json.dumps(plugins) if plugins else ""
     event = {"RequestType": request_type, "ServiceToken": "local", "LogicalResourceId": "MoodleSource",
              "RequestId": str(uuid.uuid4()), "ResourceType": "Custom::MoodleSource", "ResourceProperties": props}
     if request_type == "Update":
@@ -803,7 +851,7 @@ def stage_release(request_type, archive):
         s = state()
         s.setdefault("names", {})["MoodleSource.VersionId"] = version
         (STATE / "state.json").write_text(json.dumps(s, indent=1))
-    return result, answer.get("Status", "none"), version
+    return result, answer.get("Status", "none"), version, answer.get("Reason", "")
 
 
 def run_custom_resource(logical_id, event, file_name):
@@ -1239,7 +1287,7 @@ def demo(keep=False):
 
     def stage(request_type, archive):
         def act():
-            result, answer, version = stage_release(request_type, archive)
+            result, answer, version, _ = stage_release(request_type, archive)
             staged = client("s3").list_object_versions(Bucket=physical_names()["SourceBucket"],
                                                       Prefix="moodle/release.zip").get("Versions", [])
             return (f"custom resource MoodleSource ({request_type}, {archive}) -> {result.get('outcome')}, "
@@ -1539,11 +1587,37 @@ def demo(keep=False):
          lambda s: s["status"]["pipelineExecutionId"] != execution
          and s["status"].get("releaseVersion") == state()["names"]["MoodleSource.VersionId"])
 
+    # A plugin through the whole path, on the real release: declared, staged with it, deployed by the
+    # pipeline (the site's CodeDeploy agent stand-in runs the revision's hooks), installed, then its
+    # next version upgraded, by upgrade-moodle.sh under Moodle's maintenance mode.
+    real_release = Path(subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "local_site.py"), "release"], capture_output=True, text=True,
+        env=dict(os.environ, AUTOPILOT_SITE_DIR=state()["siteDir"]), check=True).stdout.strip())
+
+    def plugin_release(version):
+        def act():
+            lines = []
+            checks["plugin"] = upgrade(real_release, [demo_plugin(version)], say=lines.append)
+            return "\n          ".join(lines)
+        return act
+
+    step(f"a plugin arrives: {DEMO_PLUGIN} declared in MoodlePlugins, staged with the release, deployed, "
+         "installed by Moodle's upgrade under maintenance mode", plugin_release(2025010100),
+         lambda s: checks.get("plugin") and demo_plugin_config("version") == "2025010100"
+         and demo_plugin_config("installruns") == "1")
+    step(f"its next version: deployed, its upgrade step runs once, the site back in production",
+         plugin_release(2025010101),
+         lambda s: checks.get("plugin") and demo_plugin_config("version") == "2025010101"
+         and demo_plugin_config("upgraderuns") == "1" and demo_plugin_config("installruns") == "1")
+
     step("back to install mode: flag set to No", deliver("No"),
          lambda s: s["group"] == "1/1/1" and s["alarms"] == "off" and s["status"]["phase"] == "INSTALL"
          and s["detector"] == "enabled")
 
     if keep:
+        # Left in production, where a new release or plugin set is deployed (scripts/local upgrade).
+        step("left running (--keep): flag set to Yes, back in production", deliver("Yes"),
+             lambda s: s["group"].startswith("2/4/") and s["status"]["phase"] == "PRODUCTION")
         print()
         if failures:
             print("demo FAILED at: " + "; ".join(failures))
@@ -1567,6 +1641,175 @@ def demo(keep=False):
           "-> production -> Redis sessions, a real login in Redis, the application cache mapped, settings in Moodle's log, "
           "an LDAP user signed in, a message delivered -> replay no-op -> at capacity raised and restored -> upgrade deployed -> 1/1/1 "
           "-> stack deleted (buckets emptied first; left only what the docs keep)")
+
+
+def deploy_staged():
+    """The pipeline's deployment of the staged source object on the local site: the object
+    CodePipeline's S3 source would take (the current version of moodle/release.zip), unpacked as
+    CodeDeploy's agent unpacks a revision, and its appspec hooks run by local_site.py's agent
+    stand-in. Returns (succeeded, seconds, what the site served meanwhile, the agent's output)."""
+    bucket = physical_names()["SourceBucket"]
+    obj = client("s3").get_object(Bucket=bucket, Key="moodle/release.zip")
+    work = STATE / "deployments" / obj["VersionId"][:24]
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    with open(work / "revision.zip", "wb") as f:
+        shutil.copyfileobj(obj["Body"], f)
+    with zipfile.ZipFile(work / "revision.zip") as z:
+        z.extractall(work / "revision")
+    (work / "revision.zip").unlink()
+    served = collections.Counter()
+    done = threading.Event()
+
+    def watch():
+        # A user on the site meanwhile: the login page, every 200 ms.
+        import urllib.error
+        import urllib.request
+        url = site()["url"] + "/login/index.php"
+        while not done.is_set():
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url), timeout=30) as r:
+                    served[r.status] += 1
+            except urllib.error.HTTPError as e:
+                served[e.code] += 1
+            except OSError:
+                served["no answer"] += 1
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    env = dict(os.environ, STACK_NAME=STACK, AWS_ENDPOINT_URL=state()["gateway"], AUTOPILOT_SITE_DIR=state()["siteDir"])
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "local_site.py"), "deploy", "--revision",
+                        str(work / "revision")], env=env, capture_output=True, text=True, timeout=3600)
+    took = time.monotonic() - started
+    done.set()
+    watcher.join()
+    shutil.rmtree(work, ignore_errors=True)
+    return r.returncode == 0, took, dict(served), (r.stdout + r.stderr).strip()
+
+
+DEMO_PLUGIN = "local_autopilotdemo"
+
+
+def demo_plugin(version):
+    """The demo's add-on plugin at VERSION, as moodle.org ships one (a ZIP with one top directory):
+    an install step and an upgrade step that count their runs in Moodle's config_plugins. Served by
+    the release server; returns its MoodlePlugins declaration."""
+    import hashlib
+    path = STATE / "plugins" / f"{DEMO_PLUGIN}-{version}.zip"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = ("set_config('{0}', (int) get_config('local_autopilotdemo', '{0}') + 1, 'local_autopilotdemo');")
+    files = {
+        "version.php": ("<?php\ndefined('MOODLE_INTERNAL') || die();\n$plugin->component = 'local_autopilotdemo';\n"
+                        f"$plugin->version = {version};\n$plugin->requires = 2024100700;\n"),
+        "lang/en/local_autopilotdemo.php": "<?php\n$string['pluginname'] = 'Autopilot demo plugin';\n",
+        "db/install.php": ("<?php\nfunction xmldb_local_autopilotdemo_install() {\n    "
+                           + count.format("installruns") + "\n    return true;\n}\n"),
+        "db/upgrade.php": ("<?php\nfunction xmldb_local_autopilotdemo_upgrade($oldversion) {\n"
+                           f"    if ($oldversion < {version}) {{\n        " + count.format("upgraderuns")
+                           + f"\n        upgrade_plugin_savepoint(true, {version}, 'local', 'autopilotdemo');\n    }}\n"
+                           "    return true;\n}\n"),
+    }
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr("autopilotdemo/" + name, text)
+    return {"component": DEMO_PLUGIN, "url": serve_file(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def demo_plugin_config(name):
+    rows = site_sql("SELECT value FROM {prefix}config_plugins WHERE plugin = " + sql_literal(DEMO_PLUGIN)
+                    + " AND name = " + sql_literal(name))
+    return rows[0][0] if isinstance(rows, list) and rows else None
+
+
+def upgrade_record():
+    try:
+        return json.loads(client("ssm").get_parameter(Name=f"/Moodle/{STACK}/Automation/Upgrade")["Parameter"]["Value"])
+    except client("ssm").exceptions.ParameterNotFound:
+        return {}
+
+
+def in_production():
+    """Moodle serves its pages: no maintenance page, the login page answers, no upgrade pending."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(site()["url"] + "/login/index.php", timeout=30) as r:
+            code = r.status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    maintenance = (Path(site()["site"]["dataroot"]) / "climaintenance.html").exists()
+    return code in (200, 303) and not maintenance, code, maintenance
+
+
+def release_of(archive):
+    """$release of a Moodle archive's version.php (moodle/ or moodle/public/), as the site will report it."""
+    import tarfile
+    names = ("moodle/version.php", "moodle/public/version.php")
+    if archive.suffix == ".zip":
+        with zipfile.ZipFile(archive) as z:
+            text = next(z.read(n).decode() for n in reversed(names) if n in z.namelist())
+    else:
+        with tarfile.open(archive) as t:
+            member = next(m for m in t if m.name.lstrip("./") in names)
+            text = t.extractfile(member).read().decode()
+    return re.search(r"\$release\s*=\s*'([^']+)'", text).group(1)
+
+
+def upgrade(archive, plugins=None, say=print):
+    """The hands-free path for one release (and plugin set): MoodleSource stages it (the stack
+    update's custom resource), the stack update converges (one pipeline execution), the pipeline
+    deploys it (the local site's CodeDeploy agent stand-in: install-release.sh, start.sh,
+    upgrade-moodle.sh, validate.sh). True only when the site serves that release in production."""
+    t0 = time.monotonic()
+    name = Path(serve_file(archive)).name
+    result, answer, version, reason = stage_release("Update", name, plugins)
+    say(f"[{time.monotonic() - t0:6.1f}s] MoodleSource (Update, {name}) -> {result.get('outcome')}, "
+        f"CloudFormation answered {answer}{': ' + reason if reason else ''}")
+    if answer != "SUCCESS":
+        say("          the stack update fails here: nothing is deployed")
+        return False
+    before = (snapshot()["status"] or {}).get("pipelineExecutionId")
+    result, answer = stack_hook("stack-update.json")
+    say(f"[{time.monotonic() - t0:6.1f}s] LifecycleConvergence (Update) -> {result.get('outcome')}: "
+        + ("; ".join(result.get("actions", [])) or result.get("message", "")))
+    status = snapshot()["status"] or {}
+    if status.get("phase") != "PRODUCTION":
+        say(f"          the stack is in install mode (flag No, phase {status.get('phase')}): the converger deploys "
+            "nothing, new instances bootstrap from the newest object; set the flag to Yes first")
+        return False
+    ok = True
+    if status.get("releaseVersion") == version and status.get("pipelineExecutionId") not in (None, before):
+        ok, took, served, output = deploy_staged()
+        say(f"[{time.monotonic() - t0:6.1f}s] the pipeline's deployment on the site (CodeDeploy agent stand-in) "
+            f"{'succeeded' if ok else 'FAILED'} in {took:.1f} s; the site served meanwhile {served} (status: requests)")
+        for line in output.splitlines():
+            say("          " + line.strip())
+    else:
+        say("          no new pipeline execution: this release and plugin set were deployed before")
+    record = upgrade_record()
+    production, code, maintenance = in_production()
+    db_release = site_sql("SELECT value FROM {prefix}config WHERE name = 'release'")
+    db_release = db_release[0][0] if isinstance(db_release, list) and db_release else str(db_release)
+    wanted = release_of(Path(archive))
+    say(f"[{time.monotonic() - t0:6.1f}s] upgrade record {record.get('state')} ({record.get('seconds')} s"
+        f"{', ' + record['reason'] if record.get('reason') else ''}); database release {db_release!r}; "
+        f"login page {code}; maintenance {'on' if maintenance else 'off'}")
+    return ok and production and db_release == wanted
+
+
+def upgrade_cmd(archive):
+    path = Path(archive)
+    if not path.is_file() or not (path.name.endswith(".tgz") or path.name.endswith(".zip")):
+        sys.exit(f"usage: scripts/local upgrade <release.tgz|release.zip> ({archive} is not one)")
+    if not site_installed():
+        sys.exit("error: the local site has no installed Moodle yet: run `scripts/local demo --keep` first")
+    print(f"Upgrade of stack '{STACK}' to {path.name}: stage, converge, deploy, upgrade, production")
+    if upgrade(path):
+        print(f"upgraded: the site serves {release_of(path)} in production")
+        return
+    sys.exit(f"upgrade to {path.name} did not reach production (the lines above say where it stopped)")
 
 
 def status_cmd():
@@ -1603,6 +1846,8 @@ def main():
         demo(keep="--keep" in sys.argv[2:])
     elif cmd == "status":
         status_cmd()
+    elif cmd == "upgrade" and len(sys.argv) == 3:
+        upgrade_cmd(sys.argv[2])
     else:
         sys.exit(__doc__)
 
