@@ -18,6 +18,10 @@ import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.RuleState;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.Command;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
@@ -38,6 +42,7 @@ public final class ConvergerStack {
     public final String pipeline;
     private final CfnTemplate template = CfnTemplate.load();
     private final CfnTemplate.Resolver resolver;
+    private String notificationQueue;
 
     public ConvergerStack(String name, Map<String, String> parameterOverrides) {
         this.name = name;
@@ -62,6 +67,10 @@ public final class ConvergerStack {
                 "MoodleConfigDocument", name + "-moodle-config",
                 "ApplicationReplicationGroup.PrimaryEndPoint.Address", "app.abc123.cache.amazonaws.com",
                 "ApplicationServerlessCache.Endpoint.Address", "app-x.serverless.use1.cache.amazonaws.com"));
+        resources.putAll(Map.of(
+                "UpgradeRecordParameter", "/Moodle/" + name + "/Automation/Upgrade",
+                "UpgradeDocument", name + "-moodle-upgrade",
+                "AlarmTopic", "arn:aws:sns:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT + ":" + name + "-alarms"));
         resources.putAll(parameterOverrides);
         this.pipeline = resources.get("DeploymentPipeline");
         Map<String, String> params = parameterOverrides;
@@ -111,6 +120,63 @@ public final class ConvergerStack {
     /** The web group's instances, as Auto Scaling lists them. */
     public List<String> instances() {
         return group().instances().stream().map(i -> i.instanceId()).sorted().toList();
+    }
+
+    public String upgradeParameter() {
+        return "/Moodle/" + name + "/Automation/Upgrade";
+    }
+
+    public String upgradeDocument() {
+        return name + "-moodle-upgrade";
+    }
+
+    /** Writes the upgrade record as the instances' upgrade-moodle.sh would. */
+    public void setUpgradeRecord(String json) {
+        putParameter(upgradeParameter(), json);
+    }
+
+    /** The upgrade commands sent so far, oldest first: their ids. */
+    public List<String> upgradeCommands() {
+        return commands(upgradeDocument()).stream().map(Command::commandId).toList();
+    }
+
+    /**
+     * The stack's operator topic with an SQS queue subscribed to it, so a test reads what was really
+     * published (the topic is the AlarmReactor's; created here only by the tests that need it).
+     */
+    public ConvergerStack withNotifications() {
+        try (SnsClient sns = AwsCallRecorder.unrecorded(SnsClient.builder());
+             SqsClient sqs = AwsCallRecorder.unrecorded(SqsClient.builder())) {
+            String topicArn = sns.createTopic(r -> r.name(name + "-alarms")).topicArn();
+            notificationQueue = sqs.createQueue(r -> r.queueName(name + "-converger-inbox")).queueUrl();
+            String queueArn = sqs.getQueueAttributes(r -> r.queueUrl(notificationQueue)
+                    .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+            sns.subscribe(r -> r.topicArn(topicArn).protocol("sqs").endpoint(queueArn));
+        }
+        return this;
+    }
+
+    /** The messages published to the operator topic since the last call (subject and body). */
+    public List<Map<String, String>> notifications() {
+        List<Map<String, String>> out = new java.util.ArrayList<>();
+        ObjectMapper mapper = new ObjectMapper();
+        try (SqsClient sqs = AwsCallRecorder.unrecorded(SqsClient.builder())) {
+            while (true) {
+                List<Message> batch = sqs.receiveMessage(r -> r.queueUrl(notificationQueue).maxNumberOfMessages(10))
+                        .messages();
+                if (batch.isEmpty()) {
+                    return out;
+                }
+                for (Message m : batch) {
+                    var envelope = mapper.readTree(m.body());
+                    out.add(Map.of("subject", envelope.path("Subject").asText(),
+                            "message", envelope.path("Message").asText()));
+                    sqs.deleteMessage(r -> r.queueUrl(notificationQueue).receiptHandle(m.receiptHandle()));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public String renderDocument() {
@@ -174,6 +240,11 @@ public final class ConvergerStack {
                     "{\"schemaVersion\":\"2.2\",\"description\":\"apply Moodle settings\",\"parameters\":{\"Payload\":"
                             + "{\"type\":\"String\"}},\"mainSteps\":[{\"action\":\"aws:runShellScript\",\"name\":\"apply\","
                             + "\"inputs\":{\"runCommand\":[\"true\"]}}]}"));
+            // The upgrade record as the template creates it.
+            ssm.putParameter(r -> r.name(upgradeParameter()).value("{\"state\":\"NONE\"}").type(ParameterType.STRING));
+            ssm.createDocument(r -> r.name(upgradeDocument()).documentType("Command").content(
+                    "{\"schemaVersion\":\"2.2\",\"description\":\"upgrade Moodle\",\"mainSteps\":[{\"action\":"
+                            + "\"aws:runShellScript\",\"name\":\"upgradeMoodle\",\"inputs\":{\"runCommand\":[\"true\"]}}]}"));
             ssm.createDocument(r -> r.name(renderDocument()).documentType("Command").content(
                     "{\"schemaVersion\":\"2.2\",\"description\":\"render config.php\",\"mainSteps\":[{\"action\":"
                             + "\"aws:runShellScript\",\"name\":\"renderConfig\",\"inputs\":{\"runCommand\":[\"true\"]}}]}"));

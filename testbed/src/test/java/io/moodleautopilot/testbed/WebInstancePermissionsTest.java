@@ -100,6 +100,24 @@ class WebInstancePermissionsTest {
         }
     }
 
+    /** upgrade-moodle.sh writes the upgrade record (and reads it back); it is the one parameter they write. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Wizard", "Unattended"})
+    void theInstancesWriteTheUpgradeRecordAndNoOtherParameter(String installMode) {
+        IamPolicy role = webRole(installMode);
+        String record = parameter("/Moodle/moodle/Automation/Upgrade");
+
+        assertThat(role.allows("ssm:PutParameter", record)).isTrue();
+        assertThat(role.allows("ssm:GetParameter", record)).isTrue();
+        for (String name : List.of("/Moodle/moodle/Automation/Status", "/Moodle/moodle/Site/Config",
+                "/Moodle/moodle/IsMoodleSetupCompleted", "/Moodle/other-stack/Automation/Upgrade",
+                "/Moodle/moodle/Automation/Upgrade/x")) {
+            assertThat(role.allows("ssm:PutParameter", parameter(name))).as("PutParameter on %s", name).isFalse();
+        }
+        assertThat(role.allows("ssm:GetParameter", parameter("/Moodle/other-stack/Automation/Upgrade"))).isFalse();
+        assertThat(role.allows("ssm:PutParameter", "*")).isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"Wizard", "Unattended"})
     void theInstancesReadNoSecretOutsideTheirStack(String installMode) {

@@ -13,6 +13,10 @@ sealed interface Invocation {
     record SettingsChange(String name, String operation) implements Invocation {
     }
 
+    /** EventBridge "Parameter Store Change" for the instances' upgrade record. */
+    record UpgradeChange(String name, String operation) implements Invocation {
+    }
+
     /** The safety-net schedule. */
     record Scheduled() implements Invocation {
     }

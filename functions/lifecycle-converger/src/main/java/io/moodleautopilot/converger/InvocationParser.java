@@ -14,11 +14,19 @@ final class InvocationParser {
     }
 
     static Invocation parse(byte[] payload, String setupFlagParameter) {
-        return parse(payload, setupFlagParameter, "");
+        return parse(payload, setupFlagParameter, "", "");
     }
 
-    /** @param settingsParameter the stack's Moodle settings document; empty when it has none */
     static Invocation parse(byte[] payload, String setupFlagParameter, String settingsParameter) {
+        return parse(payload, setupFlagParameter, settingsParameter, "");
+    }
+
+    /**
+     * @param settingsParameter the stack's Moodle settings document; empty when it has none
+     * @param upgradeParameter  the instances' upgrade record; empty when the stack has none
+     */
+    static Invocation parse(byte[] payload, String setupFlagParameter, String settingsParameter,
+                            String upgradeParameter) {
         JsonValue event;
         try {
             event = Json.parse(payload);
@@ -33,7 +41,8 @@ final class InvocationParser {
         }
         String detailType = event.path("detail-type").asText("");
         return switch (detailType) {
-            case "Parameter Store Change" -> parameterChange(event, setupFlagParameter, settingsParameter);
+            case "Parameter Store Change" -> parameterChange(event, setupFlagParameter, settingsParameter,
+                    upgradeParameter);
             case "Scheduled Event" -> "aws.events".equals(event.path("source").asText())
                     ? new Invocation.Scheduled()
                     : new Invocation.Rejected("scheduled event from unexpected source");
@@ -43,7 +52,8 @@ final class InvocationParser {
         };
     }
 
-    private static Invocation parameterChange(JsonValue event, String setupFlagParameter, String settingsParameter) {
+    private static Invocation parameterChange(JsonValue event, String setupFlagParameter, String settingsParameter,
+                                              String upgradeParameter) {
         if (!"aws.ssm".equals(event.path("source").asText())) {
             return new Invocation.Rejected("Parameter Store Change from unexpected source");
         }
@@ -55,6 +65,9 @@ final class InvocationParser {
         }
         if (!settingsParameter.isEmpty() && name.equals(settingsParameter)) {
             return new Invocation.SettingsChange(name, operation);
+        }
+        if (!upgradeParameter.isEmpty() && name.equals(upgradeParameter)) {
+            return new Invocation.UpgradeChange(name, operation);
         }
         if (!name.equals(setupFlagParameter)) {
             return new Invocation.Rejected("event is for parameter " + name + ", not this stack's " + setupFlagParameter);

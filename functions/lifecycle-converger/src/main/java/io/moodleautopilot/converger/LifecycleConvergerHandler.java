@@ -11,6 +11,8 @@ import io.moodleautopilot.aws.EventBridgeSchedule;
 import io.moodleautopilot.converger.aws.SsmConfigRender;
 import io.moodleautopilot.converger.aws.SecretsManagerVersions;
 import io.moodleautopilot.converger.aws.SsmMoodleConfigCommand;
+import io.moodleautopilot.converger.aws.SnsNotifier;
+import io.moodleautopilot.converger.aws.SsmUpgradeCommand;
 import io.moodleautopilot.core.moodleconfig.MoodleConfigService;
 import io.moodleautopilot.converger.aws.SsmLifecycleStore;
 import io.moodleautopilot.core.lifecycle.ConfigurationException;
@@ -37,6 +39,7 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * Entry point for all three triggers (Parameter Store Change rule, safety-net schedule, stack
@@ -58,6 +61,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
     private final Supplier<CodePipelineClient> codePipeline;
     private final Supplier<EventBridgeClient> eventBridge;
     private final Supplier<SecretsManagerClient> secretsManager;
+    private final Supplier<SnsClient> sns;
     private final Ports.Clock clock;
     private final CustomResourceProtocol customResource;
 
@@ -83,6 +87,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
         this.codePipeline = clients.client(CodePipelineClient::builder);
         this.eventBridge = clients.client(EventBridgeClient::builder);
         this.secretsManager = clients.client(SecretsManagerClient::builder);
+        this.sns = clients.client(SnsClient::builder);
         this.clock = clock;
         this.customResource = new CustomResourceProtocol(responder);
     }
@@ -99,7 +104,8 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
     @Override
     protected void prime() {
         StackSettings settings = StackSettingsLoader.load(env);
-        InvocationParser.parse(PRIMING_EVENT, settings.setupFlagParameter(), settings.moodleSettingsParameter());
+        InvocationParser.parse(PRIMING_EVENT, settings.setupFlagParameter(), settings.moodleSettingsParameter(),
+                settings.upgradeParameter());
         clients.priming(() -> {
             primeStep("flag and status", () -> new SsmLifecycleStore(ssm, settings).read());
             primeStep("web group", () -> new AutoScalingWebGroup(autoScaling, settings.webGroupName()).describe());
@@ -108,7 +114,9 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
             primeStep("pipeline", () -> new CodePipelineStarter(codePipeline, settings.pipelineName()).verify());
             primeStep("secret versions", () -> new SecretsManagerVersions(secretsManager, settings.instanceSecretArns())
                     .currentVersions());
+            // Built, never called: a publish is a write, and priming only reads.
             eventBridge.get();
+            sns.get();
         });
         outcome("PRIMED", "").toString();
     }
@@ -125,7 +133,7 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
             return configurationError(early, e, stack);
         }
         Invocation invocation = InvocationParser.parse(payload, settings.setupFlagParameter(),
-                settings.moodleSettingsParameter());
+                settings.moodleSettingsParameter(), settings.upgradeParameter());
         AutoScalingWebGroup webGroup = new AutoScalingWebGroup(autoScaling, settings.webGroupName());
         SsmMoodleConfigCommand runCommand = new SsmMoodleConfigCommand(ssm, settings.moodleConfigDocument());
         ConvergeService service = new ConvergeService(settings,
@@ -137,6 +145,8 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
                 new SsmConfigRender(ssm, settings.configRenderDocument(), settings.webGroupName()),
                 new MoodleConfigService(webGroup, runCommand, moodleConfigWait())::apply,
                 new SecretsManagerVersions(secretsManager, settings.instanceSecretArns()),
+                new SnsNotifier(sns, settings.notificationTopic()),
+                new SsmUpgradeCommand(ssm, settings.upgradeDocument(), webGroup),
                 clock);
         return switch (invocation) {
             case Invocation.Rejected r -> rejected(r, stack);
@@ -147,6 +157,11 @@ public class LifecycleConvergerHandler extends JsonEventHandler {
             case Invocation.SettingsChange p -> {
                 MDC.put("trigger", "SETTINGS_CHANGE");
                 yield converge(service, Trigger.SETTINGS_CHANGE, stack);
+            }
+            case Invocation.UpgradeChange u -> {
+                // Updates the status and tells a failure once; never resumes (only a deployment does).
+                MDC.put("trigger", "UPGRADE_CHANGE");
+                yield converge(service, Trigger.UPGRADE_CHANGE, stack);
             }
             case Invocation.Scheduled s -> {
                 MDC.put("trigger", "SCHEDULE");

@@ -40,6 +40,12 @@ class LeastPrivilegeTest {
                 stack.setFlag("Yes");
                 Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
                 Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
+                // A failed Moodle upgrade: told on the topic, then resumed by a stack update.
+                stack.setUpgradeRecord("{\"state\":\"FAILED\",\"attempt\":\"a-1\",\"reason\":\"step failed\"}");
+                Invocations.invoke(handler, Invocations.event("upgrade-record-change.json"));
+                Invocations.invoke(handler, Invocations.stackEvent("stack-update.json", url));
+                stack.setUpgradeRecord("{\"state\":\"DONE\",\"attempt\":\"a-2\"}");
+                Invocations.invoke(handler, Invocations.event("upgrade-record-change.json"));
                 stack.setFlag("No");
                 Invocations.invoke(handler, Invocations.event("parameter-store-change.json"));
                 Invocations.invoke(handler, Invocations.stackEvent("stack-update.json", url));
@@ -55,7 +61,7 @@ class LeastPrivilegeTest {
 
     @Test
     void everyCallIsAllowedAndEveryGrantIsUsed(CodePipelineStandIn pipelines) {
-        ConvergerStack stack = new ConvergerStack("moodle").create();
+        ConvergerStack stack = new ConvergerStack("moodle").create().withNotifications();
         IamPolicy policy = stack.functionPolicy();
 
         List<RecordedCall> calls = everyPath(stack, pipelines);
@@ -65,7 +71,10 @@ class LeastPrivilegeTest {
                 "autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup",
                 "cloudwatch:DescribeAlarms", "cloudwatch:EnableAlarmActions", "cloudwatch:DisableAlarmActions",
                 "codepipeline:GetPipeline", "codepipeline:EnableStageTransition", "codepipeline:StartPipelineExecution", "ssm:SendCommand",
-                "ssm:GetParametersByPath");
+                "ssm:GetParametersByPath", "sns:Publish");
+        // The upgrade document went to one instance, like Moodle's configuration document.
+        assertThat(calls).filteredOn(c -> c.action().equals("ssm:SendCommand")
+                && c.resources().get(0).endsWith(":document/" + stack.upgradeDocument())).hasSize(1);
         assertThat(policy.violations(calls)).as("calls the policy does not allow").isEmpty();
         assertThat(policy.unusedActions(calls)).as("granted actions never used").isEmpty();
         // "*" only where IAM has no resource-level permission for the action.
@@ -91,6 +100,31 @@ class LeastPrivilegeTest {
                 .anyMatch(v -> v.startsWith("ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/other/"))
                 .anyMatch(v -> v.startsWith("codepipeline:EnableStageTransition"))
                 .anyMatch(v -> v.startsWith("codepipeline:StartPipelineExecution"));
+    }
+
+    /** Issue 13's grants: this stack's upgrade record (read), upgrade document and operator topic, nothing more. */
+    @Test
+    void theUpgradeGrantsNameOnlyThisStacksRecordDocumentAndTopic() {
+        ConvergerStack stack = new ConvergerStack("moodle");
+        String arn = "arn:aws:%s:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT + ":%s";
+        String record = arn.formatted("ssm", "parameter/Moodle/moodle/Automation/Upgrade");
+        IamPolicy policy = stack.functionPolicy();
+
+        assertThat(policy.statements()).filteredOn(s -> s.resources().contains(record))
+                .flatExtracting(IamPolicy.Statement::actions).containsExactly("ssm:GetParameters");
+        assertThat(policy.statements()).filteredOn(s -> s.actions().contains("sns:Publish"))
+                .singleElement().satisfies(s -> {
+                    assertThat(s.actions()).containsExactly("sns:Publish");
+                    assertThat(s.resources()).containsExactly(arn.formatted("sns", "moodle-alarms"));
+                });
+        assertThat(policy.statements()).filteredOn(s -> s.resources().contains(
+                        arn.formatted("ssm", "document/moodle-moodle-upgrade")))
+                .flatExtracting(IamPolicy.Statement::actions).containsExactly("ssm:SendCommand");
+        assertThat(stack.functionEnvironment()).containsEntry("NOTIFICATION_TOPIC", arn.formatted("sns", "moodle-alarms"));
+        // The record and the document are named after the stack; the function derives both.
+        var settings = io.moodleautopilot.core.lifecycle.StackSettingsLoader.load(stack.functionEnvironment());
+        assertThat(settings.upgradeParameter()).isEqualTo("/Moodle/moodle/Automation/Upgrade");
+        assertThat(settings.upgradeDocument()).isEqualTo("moodle-moodle-upgrade");
     }
 
     @Test

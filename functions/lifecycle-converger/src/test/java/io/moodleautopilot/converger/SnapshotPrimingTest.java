@@ -44,6 +44,9 @@ class SnapshotPrimingTest {
                 "ssm:GetParameters", "autoscaling:DescribeAutoScalingGroups", "cloudwatch:DescribeAlarms",
                 "codepipeline:GetPipeline");
         assertThat(primed.calls()).noneMatch(RecordedCall::isWrite);
+        // The upgrade record is read with the flag and the status, in the same call.
+        assertThat(primed.calls()).filteredOn(c -> c.action().equals("ssm:GetParameters"))
+                .flatExtracting(RecordedCall::resources).anyMatch(r -> r.endsWith(":parameter" + stack.upgradeParameter()));
         assertThat(stack.functionPolicy().violations(primed.calls())).isEmpty();
         assertThat(primed.value()).contains("primed for the snapshot in");
         assertThat(stack.limits()).as("nothing changed by priming").isEqualTo("1/1/1");

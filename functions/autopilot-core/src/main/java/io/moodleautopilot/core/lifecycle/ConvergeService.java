@@ -43,12 +43,15 @@ public final class ConvergeService {
     private final Ports.InstanceConfig instanceConfig;
     private final Ports.MoodleConfig moodleConfig;
     private final Ports.InstanceSecrets instanceSecrets;
+    private final Ports.Notifier notifier;
+    private final Ports.UpgradeCommand upgradeCommand;
     private final Ports.Clock clock;
 
     public ConvergeService(StackSettings settings, Ports.LifecycleStore store, Ports.WebGroup webGroup,
                            Ports.ScalingAlarms alarms, Ports.Pipeline pipeline, Ports.InstallWatch installWatch,
                            Ports.InstanceConfig instanceConfig, Ports.MoodleConfig moodleConfig,
-                           Ports.InstanceSecrets instanceSecrets, Ports.Clock clock) {
+                           Ports.InstanceSecrets instanceSecrets, Ports.Notifier notifier,
+                           Ports.UpgradeCommand upgradeCommand, Ports.Clock clock) {
         this.settings = settings;
         this.store = store;
         this.webGroup = webGroup;
@@ -58,6 +61,8 @@ public final class ConvergeService {
         this.instanceConfig = instanceConfig;
         this.moodleConfig = moodleConfig;
         this.instanceSecrets = instanceSecrets;
+        this.notifier = notifier;
+        this.upgradeCommand = upgradeCommand;
         this.clock = clock;
     }
 
@@ -119,6 +124,8 @@ public final class ConvergeService {
                                  boolean newRelease, List<String> actions, String executionIdBefore) {
         Optional<StatusRecord> status = stored.status();
         String executionId = executionIdBefore;
+        // A stack without the record (an older template) reads NONE and keeps what its status had.
+        UpgradeRecord upgrade = settings.readsUpgradeRecord() ? stored.upgrade() : UpgradeRecord.none();
         boolean deploying = (enteringProduction || newRelease) && settings.hasPipeline();
         // The group first: a deployment started for production while the group still has its install
         // limits (a throttled or failed UpdateAutoScalingGroup) would deploy to the one install-mode
@@ -166,24 +173,53 @@ public final class ConvergeService {
 
         String release = settings.hasRelease() ? settings.releaseVersion() : status.map(StatusRecord::releaseVersion)
                 .orElse(null);
+        String resumeCommandId = status.map(StatusRecord::upgradeResumeCommandId).orElse(null);
+        if (trigger == Trigger.STACK_DEPLOYMENT && phase == LifecyclePhase.PRODUCTION && settings.resumesUpgrades()
+                && upgrade.needsResume(clock.now())) {
+            resumeCommandId = resumeUpgrade(upgrade, deploying, resumeCommandId, actions, flagReading, executionId);
+        }
+
         String moodleConfigFor = status.map(StatusRecord::moodleConfigAppliedFor).orElse(null);
-        if (phase == LifecyclePhase.PRODUCTION && settings.appliesMoodleConfig()) {
+        // set_config and cache changes on a database an upgrade holds, or left half-upgraded, are
+        // what Moodle's maintenance mode keeps out: the settings wait (their fingerprint stays) for
+        // the record's next change, whose event converges again.
+        boolean upgradeHoldsDatabase = upgrade.state() == UpgradeRecord.State.RUNNING
+                || upgrade.state() == UpgradeRecord.State.FAILED;
+        if (phase == LifecyclePhase.PRODUCTION && settings.appliesMoodleConfig() && !upgradeHoldsDatabase) {
             moodleConfigFor = applyMoodleConfig(stored.moodleSettings(), moodleConfigFor, actions, flagReading,
                     executionId);
         }
 
+        // What the database has: the record's when it says, else what the status last saw.
+        UpgradeRecord.Moodle moodle = upgrade.database() != null ? upgrade.database()
+                : status.map(StatusRecord::moodle).orElse(null);
+        StatusRecord.Upgrade upgradeShown = settings.readsUpgradeRecord() ? StatusRecord.Upgrade.of(upgrade)
+                : status.map(StatusRecord::upgrade).orElse(null);
+        String notifiedBefore = status.map(StatusRecord::upgradeNotified).orElse(null);
+        boolean notifying = upgrade.state() == UpgradeRecord.State.FAILED && settings.notifies()
+                && !upgrade.attemptKey().equals(notifiedBefore);
+        String notified = notifying ? upgrade.attemptKey() : notifiedBefore;
+
         String rendered = renderedFor;
         String moodleConfigApplied = moodleConfigFor;
+        String resumed = resumeCommandId;
         boolean statusCurrent = status.map(s -> s.phase() == phase && s.flagVersion() == flagReading.version()
                 && Objects.equals(s.releaseVersion(), release) && Objects.equals(s.configRenderedFor(), rendered)
-                && Objects.equals(s.moodleConfigAppliedFor(), moodleConfigApplied)).orElse(false);
+                && Objects.equals(s.moodleConfigAppliedFor(), moodleConfigApplied)
+                && Objects.equals(s.moodle(), moodle) && Objects.equals(s.upgrade(), upgradeShown)
+                && Objects.equals(s.upgradeNotified(), notified)
+                && Objects.equals(s.upgradeResumeCommandId(), resumed)).orElse(false);
         if (!actions.isEmpty() || !statusCurrent) {
-            ensureStatusWritable(flagReading, actions, executionId);
+            Ports.FlagAndStatus current = ensureStatusWritable(flagReading, actions, executionId);
+            if (notifying) {
+                notifyFailedUpgrade(upgrade, current, actions);
+            }
             Instant now = clock.now();
             Instant transitionedAt = status.filter(s -> s.phase() == phase).map(StatusRecord::transitionedAt)
                     .orElse(now);
             store.writeStatus(new StatusRecord(phase, flagReading.version(), executionId, actions,
-                    trigger.name(), transitionedAt, now, release, rendered, moodleConfigApplied));
+                    trigger.name(), transitionedAt, now, release, rendered, moodleConfigApplied, moodle,
+                    upgradeShown, notified, resumed));
         }
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
@@ -210,7 +246,7 @@ public final class ConvergeService {
      * flag's current one was written for a flag since deleted and created again (versions restart at
      * 1), so it is not newer and is overwritten.
      */
-    private void ensureStatusWritable(FlagReading read, List<String> actions, String executionId) {
+    private Ports.FlagAndStatus ensureStatusWritable(FlagReading read, List<String> actions, String executionId) {
         Ports.FlagAndStatus now = store.readFlagAndStatus();
         if (!sameValue(read, now.flag())) {
             throw new Superseded(now.flag(), actions, executionId);
@@ -220,6 +256,58 @@ public final class ConvergeService {
         if (newerRecorded) {
             throw new Superseded(now.flag(), actions, executionId);
         }
+        return now;
+    }
+
+    /**
+     * One message per failed attempt: the status record keeps the attempt told about, and the
+     * record read just before the status write (the guard's read, no extra call) is checked again,
+     * so a converge that ran beside this one and already told it does not tell it twice. The
+     * message goes before the status write: if the publish fails, the converge fails and its retry
+     * publishes; only a status write failing after a publish (or two converges within the same
+     * moment) could repeat it, never lose it.
+     */
+    private void notifyFailedUpgrade(UpgradeRecord upgrade, Ports.FlagAndStatus current, List<String> actions) {
+        String attempt = upgrade.attemptKey();
+        boolean toldMeanwhile = current.status().map(s -> attempt.equals(s.upgradeNotified())).orElse(false);
+        if (toldMeanwhile) {
+            return;
+        }
+        UpgradeNotice notice = UpgradeNotice.failed(settings.stackName(), upgrade);
+        notifier.publish(notice.subject(), notice.message());
+        actions.add("operators notified: Moodle upgrade attempt " + attempt + " failed, site in maintenance mode ("
+                + UpgradeNotice.RUNBOOK + ")");
+    }
+
+    /**
+     * A failed upgrade, or one whose instance died holding it (RUNNING for longer than
+     * {@link UpgradeRecord#STALE_AFTER}), is run again by a stack deployment only: a deployment or
+     * an operator's {@code sam deploy} is the deliberate "try again" after a fix. The schedule and
+     * the record's own change event never resume, so a step that keeps failing is not retried in a
+     * loop against the database. Sent, not awaited: the upgrade may take up to an hour, and the
+     * instance writes the record, whose change event brings the outcome into the status.
+     *
+     * @return the command id to record
+     */
+    private String resumeUpgrade(UpgradeRecord upgrade, boolean deploying, String resumeCommandId,
+                                 List<String> actions, FlagReading read, String executionId) {
+        String what = upgrade.state() == UpgradeRecord.State.FAILED
+                ? "failed Moodle upgrade (attempt " + upgrade.attemptKey() + ")"
+                : "Moodle upgrade abandoned by " + (upgrade.owner() == null ? "its instance" : upgrade.owner())
+                + " (RUNNING since " + upgrade.startedAt() + ")";
+        if (deploying) {
+            // The deployment this converge started runs the upgrade in its own hook, on the new code.
+            actions.add(what + " left to the deployment just started, whose hook runs the upgrade");
+            return resumeCommandId;
+        }
+        ensureCurrent(read, actions, executionId);
+        Optional<Ports.UpgradeCommand.Sent> sent = upgradeCommand.resume();
+        if (sent.isEmpty()) {
+            actions.add(what + " not resumed: no InService, healthy web instance; the next deployment tries again");
+            return resumeCommandId;
+        }
+        actions.add(what + " resumed on " + sent.get().instanceId() + ": command " + sent.get().commandId());
+        return sent.get().commandId();
     }
 
     /** Same version written at the same time: the same value of the flag (versions restart on re-creation). */

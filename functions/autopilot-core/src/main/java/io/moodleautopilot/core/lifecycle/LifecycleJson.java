@@ -77,11 +77,55 @@ public final class LifecycleJson {
         } else {
             n.put("moodleConfigAppliedFor", s.moodleConfigAppliedFor());
         }
+        // The upgrade's fields only when there is something to say: a stack whose instances never
+        // wrote the upgrade record keeps the record it had.
+        if (s.moodle() != null) {
+            JsonObject moodle = n.putObject("moodle");
+            putText(moodle, "release", s.moodle().release());
+            putText(moodle, "version", s.moodle().version());
+        }
+        if (s.upgrade() != null) {
+            JsonObject u = n.putObject("upgrade");
+            u.put("state", s.upgrade().state());
+            putText(u, "attempt", s.upgrade().attempt());
+            putText(u, "owner", s.upgrade().owner());
+            if (s.upgrade().seconds() != null) {
+                u.put("seconds", s.upgrade().seconds().doubleValue());
+            }
+            putText(u, "reason", s.upgrade().reason());
+            putText(u, "warning", s.upgrade().warning());
+        }
+        putText(n, "upgradeNotified", s.upgradeNotified());
+        putText(n, "upgradeResumeCommandId", s.upgradeResumeCommandId());
         // Priced with a comma each (one too many): the record with its kept actions stays within the limit.
         int withoutActions = utf8Length(n.toString());
         StatusActions.fit(s.actions(), STATUS_LIMIT - withoutActions, a -> utf8Length(quoted(a)) + 1)
                 .forEach(actions::add);
         return n.toString();
+    }
+
+    private static void putText(JsonObject n, String name, String value) {
+        if (value != null) {
+            n.put(name, value);
+        }
+    }
+
+    private static String text(JsonValue v) {
+        return v.isTextual() ? v.asText() : null;
+    }
+
+    private static UpgradeRecord.Moodle moodle(JsonValue v) {
+        return v.isObject() ? new UpgradeRecord.Moodle(text(v.path("release")), text(v.path("version"))) : null;
+    }
+
+    private static StatusRecord.Upgrade upgrade(JsonValue v) {
+        if (!v.isObject()) {
+            return null;
+        }
+        JsonValue seconds = v.path("seconds");
+        return new StatusRecord.Upgrade(v.path("state").asText("NONE"), text(v.path("attempt")),
+                text(v.path("owner")), seconds.isMissingNode() || seconds.isNull() ? null : seconds.asDouble(),
+                text(v.path("reason")), text(v.path("warning")));
     }
 
     private static String quoted(String text) {
@@ -111,7 +155,11 @@ public final class LifecycleJson {
                     Instant.parse(n.path("updatedAt").asText()),
                     release.isTextual() ? release.asText() : null,
                     rendered.isTextual() ? rendered.asText() : null,
-                    moodleConfig.isTextual() ? moodleConfig.asText() : null));
+                    moodleConfig.isTextual() ? moodleConfig.asText() : null,
+                    moodle(n.path("moodle")),
+                    upgrade(n.path("upgrade")),
+                    text(n.path("upgradeNotified")),
+                    text(n.path("upgradeResumeCommandId"))));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -10,10 +10,23 @@ public final class Ports {
     private Ports() {
     }
 
-    /** What Parameter Store holds for this stack, read in one call. */
-    /** @param moodleSettings the operator's Moodle settings document as stored (JSON), if any */
+    /**
+     * What Parameter Store holds for this stack, read in one call.
+     *
+     * @param moodleSettings the operator's Moodle settings document as stored (JSON), if any
+     * @param upgrade        the instances' upgrade record, read leniently (NONE when absent or unreadable)
+     */
     public record StoredState(FlagReading flag, Optional<StatusRecord> status,
-                              Optional<SessionConfig> sessionConfig, Optional<String> moodleSettings) {
+                              Optional<SessionConfig> sessionConfig, Optional<String> moodleSettings,
+                              UpgradeRecord upgrade) {
+        public StoredState {
+            upgrade = upgrade == null ? UpgradeRecord.none() : upgrade;
+        }
+
+        public StoredState(FlagReading flag, Optional<StatusRecord> status, Optional<SessionConfig> sessionConfig,
+                           Optional<String> moodleSettings) {
+            this(flag, status, sessionConfig, moodleSettings, UpgradeRecord.none());
+        }
     }
 
     /** The flag and the status record as they are now. */
@@ -113,6 +126,28 @@ public final class Ports {
          * @throws RuntimeException when a version cannot be read (the settings then wait for the next converge)
          */
         String currentVersions();
+    }
+
+    /** The stack's operator notifications (its SNS topic). */
+    public interface Notifier {
+        /** Publishes one message; throws when it was not accepted (the converge is then retried). */
+        void publish(String subject, String message);
+    }
+
+    /** The database upgrade, run again on one web instance by a stack deployment. */
+    public interface UpgradeCommand {
+        /** Sent: the instance chosen and the Run Command's id. */
+        record Sent(String instanceId, String commandId) {
+        }
+
+        /**
+         * Sends the upgrade document to one InService, healthy web instance and returns at once:
+         * the instance writes the upgrade record, whose change event brings the outcome.
+         *
+         * @return empty when no instance can take it yet
+         * @throws ConfigurationException when the upgrade document does not exist
+         */
+        Optional<Sent> resume();
     }
 
     public interface Clock {

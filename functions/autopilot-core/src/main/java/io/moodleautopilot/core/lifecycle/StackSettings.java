@@ -22,6 +22,11 @@ import java.util.List;
  *                            under the operator's settings document; empty for none
  * @param instanceSecretArns the secrets the instances hand to Moodle (SMTP password, LDAP bind password),
  *                           whose new versions apply Moodle's settings again
+ * @param upgradeParameter the instances' upgrade record (SSM, JSON; issue 13's contract); empty for none
+ *                         (the upgrade's status, notification and resume are then skipped)
+ * @param upgradeDocument the SSM document that runs the database upgrade on one instance; empty for
+ *                        none (a failed upgrade is then only reported)
+ * @param notificationTopic the stack's SNS topic for operators (the AlarmReactor's); empty for none
  */
 public record StackSettings(
         String stackName,
@@ -42,7 +47,10 @@ public record StackSettings(
         String installPhaseParameter,
         String installClaimPath,
         io.moodleautopilot.core.moodleconfig.SettingsDocument stackMoodleSettings,
-        List<String> instanceSecretArns) {
+        List<String> instanceSecretArns,
+        String upgradeParameter,
+        String upgradeDocument,
+        String notificationTopic) {
 
     public StackSettings {
         scalingAlarmNames = List.copyOf(scalingAlarmNames);
@@ -53,8 +61,23 @@ public record StackSettings(
         moodleSettingsParameter = moodleSettingsParameter == null ? "" : moodleSettingsParameter.trim();
         moodleConfigDocument = moodleConfigDocument == null ? "" : moodleConfigDocument.trim();
         instanceSecretArns = instanceSecretArns == null ? List.of() : List.copyOf(instanceSecretArns);
+        upgradeParameter = upgradeParameter == null ? "" : upgradeParameter.trim();
+        upgradeDocument = upgradeDocument == null ? "" : upgradeDocument.trim();
+        notificationTopic = notificationTopic == null ? "" : notificationTopic.trim();
         stackMoodleSettings = stackMoodleSettings == null
                 ? io.moodleautopilot.core.moodleconfig.SettingsDocument.empty() : stackMoodleSettings;
+    }
+
+    public boolean readsUpgradeRecord() {
+        return !upgradeParameter.isEmpty();
+    }
+
+    public boolean resumesUpgrades() {
+        return readsUpgradeRecord() && !upgradeDocument.isEmpty();
+    }
+
+    public boolean notifies() {
+        return !notificationTopic.isEmpty();
     }
 
     public boolean appliesMoodleConfig() {

@@ -40,7 +40,12 @@ public final class StackSettingsLoader {
                 env.getOrDefault("INSTALL_PHASE_PARAMETER", prefix + "/Automation/InstallPhase"),
                 env.getOrDefault("INSTALL_CLAIM_PATH", prefix + "/Automation/InstallCompleteClaim"),
                 stackMoodleSettings(env.getOrDefault("STACK_MOODLE_SETTINGS", "")),
-                list(env.getOrDefault("INSTANCE_SECRET_ARNS", "")));
+                list(env.getOrDefault("INSTANCE_SECRET_ARNS", "")),
+                // Derived like the parameters above (the template's names; Lambda's 4 KB environment
+                // has no room to repeat them); the environment may still name others.
+                env.getOrDefault("UPGRADE_PARAMETER", prefix + "/Automation/Upgrade"),
+                env.getOrDefault("UPGRADE_DOCUMENT", stack + "-moodle-upgrade"),
+                env.getOrDefault("NOTIFICATION_TOPIC", ""));
     }
 
     /**

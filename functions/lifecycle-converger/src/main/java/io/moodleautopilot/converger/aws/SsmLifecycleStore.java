@@ -6,6 +6,7 @@ import io.moodleautopilot.core.lifecycle.Ports;
 import io.moodleautopilot.core.lifecycle.SessionConfig;
 import io.moodleautopilot.core.lifecycle.StackSettings;
 import io.moodleautopilot.core.lifecycle.StatusRecord;
+import io.moodleautopilot.core.lifecycle.UpgradeRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,10 @@ public final class SsmLifecycleStore implements Ports.LifecycleStore {
         if (!settings.moodleSettingsParameter().isEmpty()) {
             names.add(settings.moodleSettingsParameter());
         }
+        if (settings.readsUpgradeRecord()) {
+            // In the same call: the upgrade's status costs no request of its own.
+            names.add(settings.upgradeParameter());
+        }
         Map<String, Parameter> found = ssm.get().getParameters(r -> r.names(names))
                 .parameters().stream()
                 .collect(Collectors.toMap(Parameter::name, Function.identity()));
@@ -47,7 +52,9 @@ public final class SsmLifecycleStore implements Ports.LifecycleStore {
                 .flatMap(p -> LifecycleJson.parseSessionConfig(p.value()));
         Optional<String> moodleSettings = Optional.ofNullable(found.get(settings.moodleSettingsParameter()))
                 .map(Parameter::value);
-        return new Ports.StoredState(reading, status, session, moodleSettings);
+        UpgradeRecord upgrade = UpgradeRecord.parse(Optional.ofNullable(found.get(settings.upgradeParameter()))
+                .map(Parameter::value));
+        return new Ports.StoredState(reading, status, session, moodleSettings, upgrade);
     }
 
     @Override
