@@ -33,6 +33,20 @@ class EventFilesTest {
     }
 
     @Test
+    void upgradeRecordChangeHasEventBridgesShape() {
+        ScheduledEvent e = EventLoader.loadScheduledEvent(path("upgrade-record-change.json"));
+        assertThat(e.getSource()).isEqualTo("aws.ssm");
+        assertThat(e.getDetailType()).isEqualTo("Parameter Store Change");
+        assertThat(e.getDetail()).containsEntry("name", "/Moodle/moodle/Automation/Upgrade")
+                .containsEntry("operation", "Update").containsEntry("type", "String");
+        assertThat(e.getResources()).containsExactly(
+                "arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/moodle/Automation/Upgrade");
+        // The rule that delivers it matches the record by the template's own name for it.
+        assertThat(String.valueOf(CfnTemplate.load().properties("LifecycleConvergerFunction").get("Events")))
+                .contains("UpgradeRecordParameter");
+    }
+
+    @Test
     void safetyNetIsAScheduledEvent() {
         ScheduledEvent e = EventLoader.loadScheduledEvent(path("scheduled-safety-net.json"));
         assertThat(e.getSource()).isEqualTo("aws.events");

@@ -239,6 +239,33 @@ class UpgradeRecordTest {
         assertThat(stack.notifications()).as("RUNNING is not a failure").isEmpty();
     }
 
+    /** A deployment of a new release, started by this same update, runs the upgrade in its own hook on the new code. */
+    @Test
+    void aStackUpdateThatStagedANewReleaseLeavesTheUpgradeToItsDeployment(CodePipelineStandIn pipelines) throws Exception {
+        production();
+        stack.setUpgradeRecord(failed("a-1", "boom"));
+        env.put("RELEASE_VERSION", "release-v2");
+
+        var update = stackUpdate();
+
+        assertThat(pipelines.executions()).hasSize(2);
+        assertThat(stack.upgradeCommands()).isEmpty();
+        assertThat(update.result().path("actions").toString())
+                .contains("failed Moodle upgrade (attempt a-1) left to the deployment just started");
+    }
+
+    /** Another stack's record (same rule shape, other name) is refused like any other parameter. */
+    @Test
+    void anotherStacksRecordIsRejected() {
+        byte[] other = new String(Invocations.event("upgrade-record-change.json"))
+                .replace("/Moodle/moodle/Automation/Upgrade", "/Moodle/moodle-app/Automation/Upgrade").getBytes();
+
+        var result = Invocations.invoke(Invocations.handler(env), other);
+
+        assertThat(result.outcome()).isEqualTo("REJECTED");
+        assertThat(stack.notifications()).isEmpty();
+    }
+
     @Test
     void inInstallModeNothingIsResumed() throws Exception {
         stack.setUpgradeRecord(failed("a-1", "boom"));

@@ -52,7 +52,11 @@ public record UpgradeRecord(State state, String attempt, String owner, Moodle da
         if (n == null || !n.isObject()) {
             return none("upgrade record is not a JSON object; read as NONE");
         }
-        String stateText = n.path("state").asText("NONE").strip();
+        JsonValue stateValue = n.path("state");
+        if (stateValue.isObject() || stateValue.isArray()) {
+            return none("upgrade record has an unknown state; read as NONE");
+        }
+        String stateText = stateValue.asText("NONE").strip();
         State state;
         try {
             state = State.valueOf(stateText.isEmpty() ? "NONE" : stateText);

@@ -25,6 +25,23 @@ class LifecycleJsonTest {
     }
 
     @Test
+    void theUpgradesFieldsAreStoredWhenSetAndAbsentOtherwise() {
+        Instant at = Instant.parse("2026-03-01T12:00:00Z");
+        StatusRecord r = new StatusRecord(LifecyclePhase.PRODUCTION, 7, null, List.of(), "UPGRADE_CHANGE", at, at,
+                "v1", null, null, new UpgradeRecord.Moodle("4.5.6 (Build: 20250811)", "2024100706.00"),
+                new StatusRecord.Upgrade("FAILED", "a-1", "i-0abc", 61.5, "step failed", null), "a-1", "cmd-1");
+
+        String json = LifecycleJson.status(r);
+
+        assertThat(LifecycleJson.parseStatus(json)).contains(r);
+        assertThat(json).contains("\"moodle\":{\"release\":\"4.5.6 (Build: 20250811)\",\"version\":\"2024100706.00\"}")
+                .contains("\"upgrade\":{\"state\":\"FAILED\",\"attempt\":\"a-1\",\"owner\":\"i-0abc\",\"seconds\":61.5,"
+                        + "\"reason\":\"step failed\"}")
+                .contains("\"upgradeNotified\":\"a-1\"").contains("\"upgradeResumeCommandId\":\"cmd-1\"");
+        assertThat(LifecycleJson.status(record(List.of()))).doesNotContain("moodle\"").doesNotContain("upgrade");
+    }
+
+    @Test
     void hundredsOfActionsWithCharactersThatEscapeStayWithinTheParameterLimit() {
         // Quotes, backslashes and control characters grow when escaped; accents and emoji take
         // more than one UTF-8 byte.
