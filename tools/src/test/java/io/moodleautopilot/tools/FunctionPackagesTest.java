@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FunctionPackagesTest {
     private static final Map<String, Set<String>> SERVICES = Map.of(
-            "lifecycle-converger", Set.of("ssm", "autoscaling", "cloudwatch", "codepipeline", "eventbridge", "secretsmanager"),
+            "lifecycle-converger", Set.of("ssm", "autoscaling", "cloudwatch", "codepipeline", "eventbridge", "secretsmanager",
+                    "sns"),
             "install-detector", Set.of("ssm", "rds", "secretsmanager", "eventbridge"),
             "alarm-reactor", Set.of("ssm", "autoscaling", "dynamodb", "sns"),
             "moodle-source", Set.of("s3", "secretsmanager"));
