@@ -186,6 +186,29 @@ class UpgradeRecordTest {
         assertThat(status().path("upgradeNotified").asText()).isEqualTo("a-2");
     }
 
+    /** A topic that refuses the message (deleted, say) delays the message; the converge goes on. */
+    @Test
+    void aPublishThatFailsIsToldByTheNextConverge() throws Exception {
+        production();
+        stack.setUpgradeRecord(failed("a-1", "boom"));
+        env.put("NOTIFICATION_TOPIC", "arn:aws:sns:" + MotoServer.REGION + ":" + MotoServer.ACCOUNT + ":moodle-gone");
+
+        var refused = invoke("upgrade-record-change.json");
+
+        assertThat(refused.outcome()).isEqualTo("APPLIED");
+        assertThat(refused.result().path("actions").toString())
+                .contains("operators not yet notified of failed Moodle upgrade attempt a-1");
+        assertThat(status().has("upgradeNotified")).isFalse();
+        assertThat(status().path("upgrade").path("state").asText()).isEqualTo("FAILED");
+
+        env.putAll(stack.functionEnvironment());
+        invoke("scheduled-safety-net.json");
+        invoke("scheduled-safety-net.json");
+
+        assertThat(stack.notifications()).hasSize(1);
+        assertThat(status().path("upgradeNotified").asText()).isEqualTo("a-1");
+    }
+
     @Test
     void aStackUpdateResumesAFailedUpgradeOnOneInstanceWithoutWaiting() throws Exception {
         production();

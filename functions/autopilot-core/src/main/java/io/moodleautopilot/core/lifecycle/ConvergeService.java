@@ -203,6 +203,7 @@ public final class ConvergeService {
         String rendered = renderedFor;
         String moodleConfigApplied = moodleConfigFor;
         String resumed = resumeCommandId;
+        String toldBefore = notifiedBefore;
         boolean statusCurrent = status.map(s -> s.phase() == phase && s.flagVersion() == flagReading.version()
                 && Objects.equals(s.releaseVersion(), release) && Objects.equals(s.configRenderedFor(), rendered)
                 && Objects.equals(s.moodleConfigAppliedFor(), moodleConfigApplied)
@@ -211,15 +212,13 @@ public final class ConvergeService {
                 && Objects.equals(s.upgradeResumeCommandId(), resumed)).orElse(false);
         if (!actions.isEmpty() || !statusCurrent) {
             Ports.FlagAndStatus current = ensureStatusWritable(flagReading, actions, executionId);
-            if (notifying) {
-                notifyFailedUpgrade(upgrade, current, actions);
-            }
+            String toldNow = notifying && !notifyFailedUpgrade(upgrade, current, actions) ? toldBefore : notified;
             Instant now = clock.now();
             Instant transitionedAt = status.filter(s -> s.phase() == phase).map(StatusRecord::transitionedAt)
                     .orElse(now);
             store.writeStatus(new StatusRecord(phase, flagReading.version(), executionId, actions,
                     trigger.name(), transitionedAt, now, release, rendered, moodleConfigApplied, moodle,
-                    upgradeShown, notified, resumed));
+                    upgradeShown, toldNow, resumed));
         }
         ConvergeOutcome outcome = actions.isEmpty() ? ConvergeOutcome.NO_CHANGE : ConvergeOutcome.APPLIED;
         return new ConvergeResult(outcome, phase, flagReading.version(), actions, executionId,
@@ -263,20 +262,30 @@ public final class ConvergeService {
      * One message per failed attempt: the status record keeps the attempt told about, and the
      * record read just before the status write (the guard's read, no extra call) is checked again,
      * so a converge that ran beside this one and already told it does not tell it twice. The
-     * message goes before the status write: if the publish fails, the converge fails and its retry
-     * publishes; only a status write failing after a publish (or two converges within the same
-     * moment) could repeat it, never lose it.
+     * message goes before the status write, and a publish that fails is reported and left to the
+     * next converge (the attempt is not recorded as told): the rest of the converge, a stack
+     * deployment's answer included, does not hang on the topic. Only a status write failing right
+     * after a publish (or two converges in the same instant) could repeat a message, never lose it.
+     *
+     * @return whether the attempt has now been told (by this converge or one beside it)
      */
-    private void notifyFailedUpgrade(UpgradeRecord upgrade, Ports.FlagAndStatus current, List<String> actions) {
+    private boolean notifyFailedUpgrade(UpgradeRecord upgrade, Ports.FlagAndStatus current, List<String> actions) {
         String attempt = upgrade.attemptKey();
         boolean toldMeanwhile = current.status().map(s -> attempt.equals(s.upgradeNotified())).orElse(false);
         if (toldMeanwhile) {
-            return;
+            return true;
         }
         UpgradeNotice notice = UpgradeNotice.failed(settings.stackName(), upgrade);
-        notifier.publish(notice.subject(), notice.message());
+        try {
+            notifier.publish(notice.subject(), notice.message());
+        } catch (RuntimeException e) {
+            actions.add("operators not yet notified of failed Moodle upgrade attempt " + attempt + " ("
+                    + e.getClass().getSimpleName() + "); the next converge tries again");
+            return false;
+        }
         actions.add("operators notified: Moodle upgrade attempt " + attempt + " failed, site in maintenance mode ("
                 + UpgradeNotice.RUNBOOK + ")");
+        return true;
     }
 
     /**

@@ -130,7 +130,7 @@ public final class Ports {
 
     /** The stack's operator notifications (its SNS topic). */
     public interface Notifier {
-        /** Publishes one message; throws when it was not accepted (the converge is then retried). */
+        /** Publishes one message; throws when it was not accepted (the next converge tries again). */
         void publish(String subject, String message);
     }
 
