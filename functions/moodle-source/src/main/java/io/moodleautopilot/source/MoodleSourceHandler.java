@@ -24,6 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import io.moodleautopilot.source.aws.S3PluginObjects;
+import io.moodleautopilot.source.aws.SsmUpgradeRecords;
 import org.slf4j.MDC;
 
 /**
@@ -40,6 +43,7 @@ public class MoodleSourceHandler extends JsonEventHandler {
 
     private final Supplier<S3Client> s3;
     private final Supplier<SecretsManagerClient> secretsManager;
+    private final Supplier<SsmClient> ssm;
     private final Supplier<BundleFiles> bundle;
     private final CustomResourceProtocol protocol;
     private final Path workRoot;
@@ -60,6 +64,7 @@ public class MoodleSourceHandler extends JsonEventHandler {
         super(env);
         this.s3 = clients.transferClient(S3Client::builder);
         this.secretsManager = clients.client(SecretsManagerClient::builder);
+        this.ssm = clients.client(SsmClient::builder);
         this.bundle = bundle;
         this.protocol = new CustomResourceProtocol(responder);
         this.workRoot = workRoot;
@@ -94,7 +99,8 @@ public class MoodleSourceHandler extends JsonEventHandler {
         }
         MoodleSourceService service = new MoodleSourceService(
                 new S3SourceStore(s3, settings.bucket(), settings.objectKey()),
-                new HttpReleaseDownloader(), new ZipSourcePackager(), bundle, workRoot);
+                new HttpReleaseDownloader(), new ZipSourcePackager(), bundle, workRoot,
+                new S3PluginObjects(s3, settings.bucket()), new SsmUpgradeRecords(ssm, settings.upgradeParameter()));
         return protocol.handle(request, context, new SourceResource(service, telemetry, settings, namespace()));
     }
 

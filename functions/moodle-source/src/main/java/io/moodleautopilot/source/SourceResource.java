@@ -5,6 +5,8 @@ import io.moodleautopilot.function.Telemetry;
 import io.moodleautopilot.core.release.Deadline;
 import io.moodleautopilot.core.release.MoodleSourceService;
 import io.moodleautopilot.core.release.PinnedSources;
+import io.moodleautopilot.core.release.DeclaredPlugins;
+import io.moodleautopilot.core.release.Platform;
 import io.moodleautopilot.core.release.ReleaseRequestException;
 import io.moodleautopilot.core.release.ReleaseSpec;
 import io.moodleautopilot.core.release.SourceSettings;
@@ -20,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * MoodleSource as a custom resource: Create and Update stage (the release, the bundle and the pinned
- * sources the template lists), Delete removes every version of the object. Deadline, answer and Delete rules are {@link CustomResourceProtocol}'s.
+ * MoodleSource as a custom resource: Create and Update stage (the release, the bundle, the pinned
+ * sources the template lists and the declared plugins), or refuse a release the site's database or
+ * platform cannot take, Delete removes every version of the object. Deadline, answer and Delete rules are {@link CustomResourceProtocol}'s.
  */
 final class SourceResource implements CustomResourceProtocol.Resource {
     private static final Logger LOG = LoggerFactory.getLogger(SourceResource.class);
@@ -47,11 +50,16 @@ final class SourceResource implements CustomResourceProtocol.Resource {
     public Answer apply(CustomResourceRequest request, Deadline deadline) {
         ReleaseSpec spec;
         PinnedSources pinned;
+        DeclaredPlugins plugins;
+        Platform platform;
         try {
             spec = ReleaseSpec.of(request.property("ReleaseUrl"), request.property("ReleaseVersion"),
                     request.property("ReleaseSha256"), request.property("BundleVersion"), settings.allowPlainHttp());
             pinned = PinnedSources.of(request.property(PinnedSources.EXTENSIONS), request.property(PinnedSources.AGENT),
                     settings.allowPlainHttp());
+            plugins = DeclaredPlugins.of(request.property(DeclaredPlugins.PROPERTY), settings.allowPlainHttp());
+            platform = Platform.of(request.property(Platform.PHP), request.property(Platform.ENGINE),
+                    request.property(Platform.ENGINE_VERSION));
         } catch (ReleaseRequestException e) {
             telemetry.count(namespace, settings.stack(), "InvalidRequest");
             return Answer.failed(e.getMessage() + "; nothing changed", "FAILED");
@@ -59,7 +67,7 @@ final class SourceResource implements CustomResourceProtocol.Resource {
         LOG.info("staging {} into s3://{}/{}", spec.displayUrl(), settings.bucket(), settings.objectKey());
         StageResult result;
         try {
-            result = service.stage(spec, pinned, deadline, (bytes, total) ->
+            result = service.stage(spec, pinned, plugins, platform, deadline, (bytes, total) ->
                     LOG.info("downloaded {} of {} bytes", bytes, total < 0 ? "?" : String.valueOf(total)));
         } catch (StagingException | ReleaseRequestException e) {
             telemetry.count(namespace, settings.stack(), "SourceFailed");
@@ -70,6 +78,9 @@ final class SourceResource implements CustomResourceProtocol.Resource {
         data.put("VersionId", result.versionId());
         data.put("ReleaseUrl", result.releaseUrl());
         data.put("ReleaseSha256", result.releaseSha256());
+        // What was staged, as Moodle names it: the release string and its $version.
+        data.put("MoodleRelease", result.moodleRelease());
+        data.put("MoodleBuild", result.moodleVersion());
         String outcome = result.uploaded() ? "STAGED" : "UNCHANGED";
         telemetry.count(namespace, settings.stack(), result.uploaded() ? "SourceStaged" : "SourceUnchanged");
         LOG.info("{}: {} (version {})", outcome, result.reason(), result.versionId());

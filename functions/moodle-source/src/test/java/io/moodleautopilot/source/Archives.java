@@ -21,13 +21,56 @@ final class Archives {
     private Archives() {
     }
 
-    /** A .tgz laid out as Moodle's are: everything under moodle/. */
+    /**
+     * A .tgz laid out as Moodle's are: everything under moodle/, with the files MoodleSource reads
+     * (version.php, lib/components.json, admin/environment.xml). A release "4.5.N ..." is branch 405
+     * with $version 20241007NN.00, as Moodle numbers its weekly releases.
+     */
     static byte[] tinyMoodleRelease(String release) {
-        Map<String, String> files = new LinkedHashMap<>();
-        files.put("moodle/version.php", "<?php\n$release = '" + release + "';\n");
-        files.put("moodle/index.php", "<?php\nrequire_once('config.php');\n");
-        return tarGz(files);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)\\.(\\d+)").matcher(release);
+        if (!m.find()) {
+            throw new IllegalArgumentException(release);
+        }
+        String version = "20241007" + String.format("%02d", Integer.parseInt(m.group(3))) + ".00";
+        return tinyMoodleRelease(release, version, "moodle/");
     }
+
+    /** @param top moodle/ as up to 4.5, moodle/public/ as from 5.1 */
+    static byte[] tinyMoodleRelease(String release, String version, String top) {
+        return tarGz(moodleFiles(release, version, top));
+    }
+
+    static Map<String, String> moodleFiles(String release, String version, String top) {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(top + "version.php", "<?php\ndefined('MOODLE_INTERNAL') || die();\n$version  = " + version
+                + ";  // YYYYMMDDRR.XX\n$release  = '" + release + "';\n$branch   = '405';\n");
+        files.put(top + "index.php", "<?php\nrequire_once('config.php');\n");
+        files.put(top + "lib/components.json", "{\"plugintypes\": {\"mod\": \"mod\", \"local\": \"local\","
+                + " \"block\": \"blocks\", \"tool\": \"admin/tool\"}, \"subsystems\": {\"admin\": \"admin\"}}");
+        files.put(top + "admin/environment.xml", ENVIRONMENT_45);
+        return files;
+    }
+
+    /** The 4.5 element of Moodle 4.5.6's admin/environment.xml, cut to what MoodleSource reads. */
+    static final String ENVIRONMENT_45 = """
+            <?xml version="1.0" encoding="UTF-8" ?>
+            <COMPATIBILITY_MATRIX>
+              <MOODLE version="4.4" requires="3.11.8">
+                <DATABASE level="required"><VENDOR name="postgres" version="13" /></DATABASE>
+                <PHP version="8.1.0" level="required" />
+              </MOODLE>
+              <MOODLE version="4.5" requires="4.1.2">
+                <DATABASE level="required">
+                  <VENDOR name="mariadb" version="10.6.7" />
+                  <VENDOR name="mysql" version="8.0" />
+                  <VENDOR name="postgres" version="13" />
+                </DATABASE>
+                <PHP version="8.1.0" level="required">
+                  <RESTRICT function="restrict_php_version_84" message="unsupportedphpversion84" />
+                </PHP>
+              </MOODLE>
+            </COMPATIBILITY_MATRIX>
+            """;
 
     /** A .tgz of the given text files (path to content), each 0644. */
     static byte[] tarGz(Map<String, String> files) {
@@ -46,6 +89,36 @@ final class Archives {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** A .zip of the given text files (path to content). */
+    static byte[] zip(Map<String, String> files) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            for (var f : files.entrySet()) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(f.getKey()));
+                zip.write(f.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * A plugin's zip as moodle.org lays them out: one directory named after the plugin, its
+     * version.php (with $plugin->component), and an install step.
+     */
+    static byte[] plugin(String component, String version, String requires) {
+        String name = component.substring(component.indexOf('_') + 1);
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(name + "/version.php", "<?php\ndefined('MOODLE_INTERNAL') || die();\n"
+                + "$plugin->component = '" + component + "';\n$plugin->version   = " + version + ";\n"
+                + "$plugin->requires  = " + requires + ";\n");
+        files.put(name + "/db/install.php", "<?php\nfunction xmldb_" + component + "_install() {\n    return true;\n}\n");
+        files.put(name + "/lang/en/" + component + ".php", "<?php\n$string['pluginname'] = 'Test';\n");
+        return zip(files);
     }
 
     static String sha256(byte[] data) {

@@ -316,7 +316,7 @@ class MoodleSourceTest {
 
     @Test
     void aZipReleaseKeepsItsFormat() throws Exception {
-        byte[] zipRelease = {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        byte[] zipRelease = Archives.zip(Archives.moodleFiles("4.5.7 (Build: 20250915)", "2024100707.00", "moodle/"));
         http.serve("/stable405/moodle-4.5.7.zip", zipRelease);
 
         stack.invoke(stack.handler(), event("Create", Map.of("ReleaseUrl", http.url("/stable405/moodle-4.5.7.zip"))));
@@ -324,6 +324,8 @@ class MoodleSourceTest {
         Map<String, Archives.Entry> zip = Archives.unzip(stack.object(answer().path("Data").path("VersionId").asText()));
         assertThat(zip).containsKey("moodle-release.zip").doesNotContainKey("moodle-release.tgz");
         assertThat(zip.get("moodle-release.zip").content()).isEqualTo(zipRelease);
+        assertThat(answer().path("Data").path("MoodleBuild").asText()).as("read from the zip's version.php")
+                .isEqualTo("2024100707.00");
     }
 
     @Test

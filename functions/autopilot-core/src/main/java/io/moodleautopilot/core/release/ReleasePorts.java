@@ -22,6 +22,25 @@ public final class ReleasePorts {
         int deleteAllVersions();
     }
 
+    /** Declared plugins kept in the stack's source bucket, under {@link DeclaredPlugins#S3_PREFIX} only. */
+    public interface PluginObjects {
+        /**
+         * Copies the object's current version into {@code target}, computing its SHA-256 on the way.
+         *
+         * @throws StagingException when it is missing, unreadable or over {@code maxBytes}
+         */
+        Download download(String key, Path target, long maxBytes, Deadline deadline);
+    }
+
+    /** The upgrade record the web instances write ({@code /Moodle/<stack>/Automation/Upgrade}). */
+    public interface UpgradeRecords {
+        /** @return the record's JSON, or empty when the parameter does not exist yet */
+        Optional<String> read();
+
+        /** The parameter's name, for messages. */
+        String name();
+    }
+
     /** What a finished download produced. */
     public record Download(long bytes, String sha256) {
     }

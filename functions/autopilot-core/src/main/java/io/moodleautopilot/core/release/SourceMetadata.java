@@ -13,6 +13,11 @@ public final class SourceMetadata {
     public static final String BUNDLE_VERSION = "bundle-version";
     /** {@link PinnedSources#digest()}: absent (read as empty) on an object staged without pinned sources. */
     public static final String PINNED_DIGEST = "pinned-digest";
+    /** {@link DeclaredPlugins#digest()}: absent (read as empty) on an object staged without plugins. */
+    public static final String PLUGINS_DIGEST = "plugins-digest";
+    /** The staged release's $release and $version, answered again when a repeat stages nothing. */
+    public static final String MOODLE_RELEASE = "moodle-release";
+    public static final String MOODLE_VERSION = "moodle-version";
     /** S3 allows 2 KB of user metadata in all; a longer URL (a pre-signed one) is recorded by its hash. */
     static final int MAX_URL_LENGTH = 1024;
 
@@ -32,6 +37,18 @@ public final class SourceMetadata {
         if (!pinnedDigest.isEmpty()) {
             m.put(PINNED_DIGEST, pinnedDigest);
         }
+        return m;
+    }
+
+    static Map<String, String> of(ReleaseSpec spec, String releaseSha256, String bundleDigest, String pinnedDigest,
+                                  String pluginsDigest, MoodleRelease release) {
+        Map<String, String> m = of(spec, releaseSha256, bundleDigest, pinnedDigest);
+        // Only with plugins: an object staged without them keeps the metadata it always had.
+        if (!pluginsDigest.isEmpty()) {
+            m.put(PLUGINS_DIGEST, pluginsDigest);
+        }
+        m.put(MOODLE_RELEASE, asciiOnly(release.release()));
+        m.put(MOODLE_VERSION, asciiOnly(release.version()));
         return m;
     }
 

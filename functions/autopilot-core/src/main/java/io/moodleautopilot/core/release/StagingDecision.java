@@ -17,6 +17,15 @@ public record StagingDecision(boolean current, String reason) {
     /** @param pinnedDigest {@link PinnedSources#digest()}: a changed pin (URL or checksum) stages again */
     public static StagingDecision decide(Optional<StagedObject> existing, ReleaseSpec spec, String bundleDigest,
                                          String pinnedDigest) {
+        return decide(existing, spec, bundleDigest, pinnedDigest, "");
+    }
+
+    /**
+     * @param pluginsDigest {@link DeclaredPlugins#digest()}, empty when none is declared: an object
+     *                      staged before plugins existed records none, so it stays current
+     */
+    public static StagingDecision decide(Optional<StagedObject> existing, ReleaseSpec spec, String bundleDigest,
+                                         String pinnedDigest, String pluginsDigest) {
         if (existing.isEmpty()) {
             return new StagingDecision(false, "no source object yet");
         }
@@ -35,6 +44,9 @@ public record StagingDecision(boolean current, String reason) {
         }
         if (!o.get(SourceMetadata.PINNED_DIGEST).equals(pinnedDigest)) {
             return new StagingDecision(false, "the pinned sources changed");
+        }
+        if (!o.get(SourceMetadata.PLUGINS_DIGEST).equals(pluginsDigest)) {
+            return new StagingDecision(false, "the declared plugins changed");
         }
         return new StagingDecision(true, "already staged as version " + o.versionId());
     }
