@@ -28,7 +28,7 @@ class FunctionPackagesTest {
                     "sns"),
             "install-detector", Set.of("ssm", "rds", "secretsmanager", "eventbridge"),
             "alarm-reactor", Set.of("ssm", "autoscaling", "dynamodb", "sns"),
-            "moodle-source", Set.of("s3", "secretsmanager"));
+            "moodle-source", Set.of("s3", "secretsmanager", "ssm"));
     private static final List<String> LEFT_BEHIND = List.of("log4j", "jackson-databind", "powertools", "aws-embedded-metrics",
             "apache-client", "netty");
 

@@ -26,10 +26,18 @@ class LeastPrivilegeTest {
             stack.pinned(new PinnedFixture(http).properties());
             MoodleSourceHandler handler = stack.handler();
             String cfn = http.responseUrl();
+            // A declared plugin kept in the source bucket (s3Key), put there by the operator.
+            byte[] plugin = Archives.plugin("local_autopilottest", "2025010100", "2024100700");
+            stack.s3.putObject(r -> r.bucket(stack.bucket).key("plugins/local_autopilottest.zip"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(plugin));
+            String plugins = "[{\"component\":\"local_autopilottest\",\"s3Key\":\"plugins/local_autopilottest.zip\","
+                    + "\"sha256\":\"" + Archives.sha256(plugin) + "\"}]";
             return AwsCallRecorder.record(() -> {
                 stack.invoke(handler, stack.event("Create", cfn, Map.of("ReleaseUrl", http.url("/a.tgz"))));
                 stack.invoke(handler, stack.event("Update", cfn, Map.of("ReleaseUrl", http.url("/a.tgz"))));
                 stack.invoke(handler, stack.event("Update", cfn, Map.of("ReleaseUrl", http.url("/b.tgz"))));
+                stack.invoke(handler, stack.event("Update", cfn, Map.of("ReleaseUrl", http.url("/b.tgz"),
+                        "Plugins", plugins)));
                 stack.invoke(handler, stack.event("Update", cfn, Map.of("ReleaseUrl", http.url("/missing.tgz"))));
                 stack.invoke(handler, stack.event("Delete", cfn, Map.of()));
                 stack.invoke(handler, stack.event("Delete", cfn, Map.of()));
@@ -52,7 +60,7 @@ class LeastPrivilegeTest {
         List<RecordedCall> all = java.util.stream.Stream.concat(calls.stream(), emptier.stream()).toList();
 
         assertThat(calls).extracting(RecordedCall::action).contains("s3:GetObject", "s3:PutObject",
-                "s3:ListBucketVersions", "s3:DeleteObjectVersion");
+                "s3:ListBucketVersions", "s3:DeleteObjectVersion", "ssm:GetParameter");
         assertThat(all).extracting(RecordedCall::action).doesNotContain("s3:DeleteObject");
         assertThat(emptier).extracting(RecordedCall::action)
                 .containsOnly("s3:GetBucketTagging", "s3:ListBucketVersions", "s3:DeleteObjectVersion");
@@ -61,9 +69,15 @@ class LeastPrivilegeTest {
         assertThat(policy.violations(all)).as("calls the policy does not allow").isEmpty();
         assertThat(policy.unusedActions(all)).as("granted actions never used").isEmpty();
         assertThat(policy.actionsOnAnyResource()).as("no action on '*'").isEmpty();
-        // Object actions on the one key only; the listing on the bucket.
-        assertThat(calls).filteredOn(c -> !c.action().equals("s3:ListBucketVersions"))
-                .flatExtracting(RecordedCall::resources).containsOnly("arn:aws:s3:::" + stack.bucket + "/moodle/release.zip");
+        // Object actions on the one key, and reads of the declared plugin under plugins/; the listing on
+        // the bucket; the upgrade record by its one name.
+        assertThat(calls).filteredOn(c -> c.action().startsWith("s3:") && !c.action().equals("s3:ListBucketVersions"))
+                .flatExtracting(RecordedCall::resources).containsOnly("arn:aws:s3:::" + stack.bucket + "/moodle/release.zip",
+                        "arn:aws:s3:::" + stack.bucket + "/plugins/local_autopilottest.zip");
+        assertThat(calls).filteredOn(c -> c.resources().contains("arn:aws:s3:::" + stack.bucket
+                + "/plugins/local_autopilottest.zip")).extracting(RecordedCall::action).containsOnly("s3:GetObject");
+        assertThat(calls).filteredOn(c -> c.action().startsWith("ssm:")).flatExtracting(RecordedCall::resources)
+                .containsOnly("arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/moodle/Automation/Upgrade");
     }
 
     @Test
@@ -97,5 +111,18 @@ class LeastPrivilegeTest {
                 .isTrue();
         assertThat(policy.allows("s3:DeleteObjectVersion", "arn:aws:s3:::other-artifactbucket-5e6f7a8b/x.zip")).isFalse();
         assertThat(policy.allows("s3:DeleteBucket", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d")).isFalse();
+        // Declared plugins: read only, under plugins/ only; the upgrade record: read only, this stack's only.
+        assertThat(policy.allows("s3:GetObject", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/plugins/mod_x.zip")).isTrue();
+        assertThat(policy.allows("s3:PutObject", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/plugins/mod_x.zip")).isFalse();
+        assertThat(policy.allows("s3:GetObject", "arn:aws:s3:::moodle-sourcebucket-1a2b3c4d/other/mod_x.zip")).isFalse();
+        assertThat(policy.allows("ssm:GetParameter",
+                "arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/moodle/Automation/Upgrade")).isTrue();
+        assertThat(policy.allows("ssm:PutParameter",
+                "arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/moodle/Automation/Upgrade")).as("the instances write it")
+                .isFalse();
+        assertThat(policy.allows("ssm:GetParameter",
+                "arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/other/Automation/Upgrade")).isFalse();
+        assertThat(policy.allows("ssm:GetParameter",
+                "arn:aws:ssm:us-east-1:123456789012:parameter/Moodle/moodle/Automation/Status")).isFalse();
     }
 }
