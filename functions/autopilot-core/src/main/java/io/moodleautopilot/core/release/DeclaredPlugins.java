@@ -116,6 +116,11 @@ public record DeclaredPlugins(List<DeclaredPlugin> plugins) {
             if (component.startsWith("core_") || component.startsWith("moodle_")) {
                 throw new ReleaseRequestException(PROPERTY + ": " + component + " is a core subsystem, not an add-on plugin");
             }
+            // core_component::is_valid_plugin_name: an activity module's name has no underscore.
+            if (component.startsWith("mod_") && component.indexOf('_', 4) >= 0) {
+                throw new ReleaseRequestException(PROPERTY + ": " + component + " is not a valid activity module name"
+                        + " (Moodle allows no underscore in a mod_ plugin's name)");
+            }
             if (!seen.add(component)) {
                 throw new ReleaseRequestException(PROPERTY + " declares " + component + " twice");
             }

@@ -32,7 +32,7 @@ import org.xml.sax.SAXException;
  */
 public record MoodleEnvironment(String branch, String requires, String phpMinimum, String phpRestrictedFrom,
                                 Map<String, String> vendors) {
-    private static final Pattern RESTRICT_PHP = Pattern.compile("restrict_php_version_([0-9])([0-9]+)");
+    private static final Pattern RESTRICT_PHP = Pattern.compile("restrict_php_version_([0-9])([0-9]*)");
 
     public MoodleEnvironment {
         vendors = Map.copyOf(vendors);
@@ -62,7 +62,8 @@ public record MoodleEnvironment(String branch, String requires, String phpMinimu
                 for (int r = 0; r < restricts.getLength(); r++) {
                     Matcher f = RESTRICT_PHP.matcher(((Element) restricts.item(r)).getAttribute("function"));
                     if (f.matches()) {
-                        restricted = f.group(1) + "." + Integer.parseInt(f.group(2));
+                        // restrict_php_version_84 is PHP 8.4 and later; restrict_php_version_7 is 7 and later.
+                        restricted = f.group(2).isEmpty() ? f.group(1) : f.group(1) + "." + Integer.parseInt(f.group(2));
                     }
                 }
             }

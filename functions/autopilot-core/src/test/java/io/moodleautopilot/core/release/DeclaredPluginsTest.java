@@ -64,6 +64,8 @@ class DeclaredPluginsTest {
         cases.put(one("\"component\":\"local_x\",\"url\":\"https://h/x.zip\",\"sha256\":\"" + SHA + "\""),
                 "frankenstyle"); // Moodle's is_valid_plugin_name: a name of two characters at least
         cases.put(one("\"component\":\"local_x_\",\"url\":\"https://h/x.zip\",\"sha256\":\"" + SHA + "\""), "frankenstyle");
+        cases.put(one("\"component\":\"mod_foo_bar\",\"url\":\"https://h/x.zip\",\"sha256\":\"" + SHA + "\""),
+                "no underscore in a mod_");
         cases.put(one("\"component\":\"core_admin\",\"url\":\"https://h/x.zip\",\"sha256\":\"" + SHA + "\""), "core subsystem");
         cases.put("[{\"component\":\"local_xy\",\"url\":\"https://h/x.zip\",\"sha256\":\"" + SHA + "\"},"
                 + "{\"component\":\"local_xy\",\"url\":\"https://h/y.zip\",\"sha256\":\"" + SHA + "\"}]", "local_xy twice");

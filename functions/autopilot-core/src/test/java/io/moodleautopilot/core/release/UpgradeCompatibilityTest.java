@@ -95,6 +95,14 @@ class UpgradeCompatibilityTest {
     }
 
     @Test
+    void aMajorOnlyRestrictionReadsAsThatMajor() {
+        String xml = "<COMPATIBILITY_MATRIX><MOODLE version=\"3.1\" requires=\"2.7\"><PHP version=\"5.6.5\">"
+                + "<RESTRICT function=\"restrict_php_version_7\" /></PHP></MOODLE></COMPATIBILITY_MATRIX>";
+        assertThat(MoodleEnvironment.of(xml, "3.1").orElseThrow().phpRestrictedFrom()).isEqualTo("7");
+        assertThat(MoodleEnvironment.of(xml, "3.2")).isEmpty();
+    }
+
+    @Test
     void aDatabaseBelowTheVendorsMinimumIsRefused() {
         assertThat(refusals(Platform.of("8.3", "aurora-postgresql", "12.22"))).singleElement().asString()
                 .contains("requires postgres 13 or later").contains("aurora-postgresql 12.22");
