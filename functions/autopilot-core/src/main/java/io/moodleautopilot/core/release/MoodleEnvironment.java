@@ -100,7 +100,13 @@ public record MoodleEnvironment(String branch, String requires, String phpMinimu
             f.setExpandEntityReferences(false);
             f.setXIncludeAware(false);
             DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
+            // Errors end as the exception below, not as lines on stderr (the parser's default handler prints them).
+            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+                @Override
+                public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+                    throw e;
+                }
+            });
             return b.parse(new InputSource(new StringReader(xml)));
         } catch (ParserConfigurationException | SAXException | IOException e) {
             throw new StagingException("the release's admin/environment.xml cannot be read: " + e.getMessage()
