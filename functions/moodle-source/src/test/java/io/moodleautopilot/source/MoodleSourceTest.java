@@ -78,6 +78,8 @@ class MoodleSourceTest {
         assertThat(data.path("VersionId").asText()).isEqualTo(staged.versionId());
         assertThat(data.path("ReleaseUrl").asText()).isEqualTo(releaseUrl);
         assertThat(data.path("ReleaseSha256").asText()).isEqualTo(Archives.sha256(release));
+        assertThat(data.path("MoodleRelease").asText()).as("version.php's $release").isEqualTo("4.5.7 (Build: 20250915)");
+        assertThat(data.path("MoodleBuild").asText()).as("version.php's $version").isEqualTo("2024100707.00");
 
         Map<String, Archives.Entry> zip = Archives.unzip(stack.object(staged.versionId()));
         BundleFiles bundle = TestBundle.load();

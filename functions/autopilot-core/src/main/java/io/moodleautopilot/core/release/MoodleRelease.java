@@ -58,12 +58,15 @@ public record MoodleRelease(String top, String version, String release, String b
 
     /** @param files the candidate files by their name in the archive */
     static MoodleRelease of(Map<String, byte[]> files, String displayName) {
-        // The top: the shallowest version.php that assigns $release (a plugin's assigns $plugin->...).
+        // The top: a version.php that assigns $release (a plugin's assigns $plugin->...), the one next to
+        // lib/components.json first (should a 5.1 archive carry a version.php above public/ too), then
+        // the shallowest.
         Optional<String> top = files.keySet().stream()
                 .filter(n -> n.equals(VERSION) || n.endsWith("/" + VERSION))
                 .filter(n -> PhpVersionFile.parse(text(files.get(n))).string("release").isPresent())
-                .min(Comparator.comparingInt((String n) -> n.split("/").length))
-                .map(n -> n.substring(0, n.length() - VERSION.length()));
+                .map(n -> n.substring(0, n.length() - VERSION.length()))
+                .min(Comparator.comparing((String d) -> !files.containsKey(d + COMPONENTS))
+                        .thenComparingInt(d -> d.split("/").length));
         if (top.isEmpty()) {
             throw new StagingException("the release " + displayName + " has no Moodle version.php (moodle/version.php"
                     + " or moodle/public/version.php assigning $release): not a Moodle release; nothing was staged");

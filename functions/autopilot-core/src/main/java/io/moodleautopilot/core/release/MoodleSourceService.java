@@ -13,10 +13,11 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Stages the pipeline's source object: the Moodle release as downloaded plus the deployment bundle
- * and the pinned sources the instances need from outside AWS, in one ZIP under one versioned key.
- * Staging again with the same release, bundle and pins uploads nothing; anything else downloads,
- * verifies, packs and uploads a new version. The work files live
+ * Stages the pipeline's source object: the Moodle release as downloaded plus the deployment bundle,
+ * the pinned sources the instances need from outside AWS and the declared plugins, in one ZIP under
+ * one versioned key. Staging again with the same release, bundle, pins and plugins uploads nothing;
+ * anything else downloads, verifies, checks the release against the site's database and platform,
+ * packs and uploads a new version. The work files live
  * in a fresh directory under {@code workRoot} and are removed whatever happens.
  */
 public final class MoodleSourceService {

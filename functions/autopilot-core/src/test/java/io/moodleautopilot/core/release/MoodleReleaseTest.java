@@ -109,6 +109,20 @@ class MoodleReleaseTest {
     }
 
     @Test
+    void theVersionPhpNextToComponentsJsonIsTheTopEvenWithAnotherAbove() throws IOException {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("moodle/version.php", "<?php\n$version = 1.00;\n$release = 'outer';\n$branch = '501';\n");
+        files.put("moodle/public/version.php", VERSION_PHP);
+        files.put("moodle/public/lib/components.json", COMPONENTS);
+        Path tgz = write("moodle-5.1b.tgz", tgz(TarWriter.LongNames.PAX, files));
+
+        MoodleRelease r = MoodleRelease.read(tgz, false, "moodle-5.1b.tgz");
+
+        assertThat(r.top()).isEqualTo("moodle/public/");
+        assertThat(r.release()).isEqualTo("5.1 (Build: 20251006)");
+    }
+
+    @Test
     void aZipReleaseIsReadLikeATgz() throws IOException {
         Path zip = write("moodle.zip", TarWriter.zip(Map.of("moodle/version.php", VERSION_PHP,
                 "moodle/lib/components.json", COMPONENTS)));
